@@ -1,7 +1,156 @@
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Contact list, detail and delete. Every contact read or write goes through `contacts.taskip`."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+
+from . import audit, taskip
+from .list_state import PAGE_SIZES, ListState
+from .models import AuditEntry
+
+
+def _wants_partial(request, target: str) -> bool:
+    return bool(
+        request.htmx and request.htmx.target == target and not request.htmx.history_restore_request
+    )
+
+
+def _fetch_page(state: ListState) -> tuple[taskip.ContactPage, ListState]:
+    page = taskip.list_contacts(**state.api_kwargs())
+    # A page past the end (after deletes, or an old bookmark) shows the last page instead.
+    if not page.contacts and state.page > 1 and page.total_pages:
+        state = state.with_page(page.total_pages)
+        page = taskip.list_contacts(**state.api_kwargs())
+    return page, state
+
+
+def _list_context(page: taskip.ContactPage, state: ListState) -> dict:
+    columns = [("name", "Name"), ("email", "Email"), ("created_at", "Created")]
+    return {
+        "page": page,
+        "state": state,
+        "sort_columns": {
+            key: {
+                "label": label,
+                "aria_sort": state.aria_sort(key),
+                "next_order": state.sort_link_order(key),
+            }
+            for key, label in columns
+        },
+        "page_sizes": PAGE_SIZES,
+        "list_url": reverse("contact_list") + state.query_string(),
+    }
+
+
+def _render_list(request, state: ListState, *, partial: bool):
+    page, state = _fetch_page(state)
+    template = "contacts/list.html" + ("#results" if partial else "")
+    return render(request, template, _list_context(page, state))
 
 
 @require_GET
+@vary_on_headers("HX-Request", "HX-Target")
+@permission_required("contacts.view_contact", raise_exception=True)
 def contact_list(request):
-    return render(request, "contacts/list.html", {})
+    state = ListState.from_query(request.GET)
+    return _render_list(request, state, partial=_wants_partial(request, "results"))
+
+
+def _selected_ids(request) -> list[int]:
+    ids = []
+    for raw in request.POST.getlist("contact_ids"):
+        try:
+            ids.append(int(raw))
+        except ValueError:
+            continue
+    return sorted(set(ids))
+
+
+def _after_change(request, state: ListState, dialog_event: str = "dialog:close"):
+    """After a change: htmx gets the current list state re-rendered, a plain POST a redirect."""
+    if request.htmx:
+        response = _render_list(request, state, partial=True)
+        response["HX-Retarget"] = "#results"
+        response["HX-Reswap"] = "outerHTML"
+        response["HX-Push-Url"] = "false"
+        return trigger_client_event(response, dialog_event)
+    return redirect(reverse("contact_list") + state.query_string())
+
+
+@require_POST
+@permission_required("contacts.delete_contact", raise_exception=True)
+def bulk_delete(request):
+    state = ListState.from_query(request.POST)
+    select_all = request.POST.get("select_all") == "1"
+    if select_all:
+        count_label = None
+        ids: list[int] = []
+    else:
+        ids = _selected_ids(request)
+        if not ids:
+            messages.warning(request, "Select at least one contact to delete.")
+            return _after_change(request, state)
+        count_label = len(ids)
+
+    if request.POST.get("confirmed") != "1":
+        if select_all:
+            count_label = taskip.list_contacts(
+                page=1, limit=20, search=state.search or None
+            ).total
+        context = {"state": state, "ids": ids, "select_all": select_all, "count": count_label}
+        template = "contacts/bulk_delete_confirm.html"
+        if request.htmx:
+            template += "#dialog"
+        return render(request, template, context)
+
+    if select_all:
+        ids = taskip.contact_ids_matching(
+            search=state.search or None, sort=state.sort or None, order=state.order
+        )
+    try:
+        deleted = taskip.bulk_delete_contacts(contact_ids=ids) if ids else 0
+    except taskip.TaskipError as error:
+        audit.record(request, AuditEntry.Action.BULK_DELETE, ids, ok=False, detail=str(error))
+        raise
+    audit.record(request, AuditEntry.Action.BULK_DELETE, ids)
+    messages.success(request, f"{deleted} contact{'' if deleted == 1 else 's'} deleted")
+    return _after_change(request, state)
+
+
+@require_POST
+@permission_required("contacts.delete_contact", raise_exception=True)
+def contact_delete(request, contact_id: int):
+    state = ListState.from_query(request.POST)
+    if request.POST.get("confirmed") != "1":
+        contact = taskip.get_contact(contact_id=contact_id)
+        context = {"state": state, "contact": contact}
+        template = "contacts/delete_confirm.html"
+        if request.htmx:
+            template += "#dialog"
+        return render(request, template, context)
+    try:
+        taskip.delete_contact(contact_id=contact_id)
+    except taskip.TaskipError as error:
+        audit.record(request, AuditEntry.Action.DELETE, [contact_id], ok=False, detail=str(error))
+        raise
+    audit.record(request, AuditEntry.Action.DELETE, [contact_id])
+    messages.success(request, "1 contact deleted")
+    return _after_change(request, state)
+
+
+@require_GET
+@permission_required("contacts.view_contact", raise_exception=True)
+def contact_detail(request, contact_id: int):
+    contact = taskip.get_contact(contact_id=contact_id)
+    image_url = contact.image.url if contact.image and contact.image.url else ""
+    context = {
+        "contact": contact,
+        "state": ListState.from_query(request.GET),
+        # Only https images: anything else could be mixed content or a script URL.
+        "image_url": image_url if image_url.lower().startswith("https://") else "",
+    }
+    return render(request, "contacts/detail.html", context)

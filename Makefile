@@ -1,0 +1,65 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+SANDBOX_PORT ?= 8001
+DEMO_USER ?= demo
+DEMO_PASSWORD ?= taskip-demo
+# uv lives in its own small venv so a bare machine needs nothing but a Python to start.
+UV := .tools/bin/uv
+UV_VERSION := 0.13.8
+PY := .venv/bin/python
+# Python 3.13 per .python-version: pyenv's if present, else whatever python3.13/3.12 is on PATH.
+PYTHON ?= $(shell p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13 || command -v python3.13 || command -v python3.12)
+
+.PHONY: help install run test lint bench serve chromium screenshots
+
+help:
+	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard (Ctrl-C stops both)"
+	@echo "make test   - install everything and run lint + the whole test suite"
+	@echo "make install | bench | serve"
+
+$(UV):
+	python3 -m venv .tools
+	.tools/bin/pip install -q uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --python "$(PYTHON)"
+
+# Browser tests drive Debian's Chromium; Playwright cannot download its own browser here.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=300 install -y chromium; \
+	  else sudo apt-get -o DPkg::Lock::Timeout=300 install -y chromium; fi; \
+	fi
+
+run: install
+	@mkdir -p var
+	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput -v0
+	DJANGO_DEBUG=true $(PY) manage.py createstaff $(DEMO_USER) --role admin --password "$(DEMO_PASSWORD)" --update
+	@echo ""
+	@echo "  Dashboard: http://127.0.0.1:$(PORT)/   login: $(DEMO_USER) / $(DEMO_PASSWORD)"
+	@echo "  Sandbox TaskIP API: http://127.0.0.1:$(SANDBOX_PORT)/api/public-v1/contact (X-Secret-Key: sandbox-secret)"
+	@echo "  Ctrl-C stops both."
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py sandbox --port $(SANDBOX_PORT) --secret-key sandbox-secret --seed 200 & \
+	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
+	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	wait
+
+lint: install
+	.venv/bin/ruff check .
+
+test: install chromium lint
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest
+
+bench: install chromium
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
+
+serve: install
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py migrate --noinput -v0
+	.venv/bin/gunicorn taskip_admin.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread \
+	  --workers 3 --threads 8 --no-control-socket --access-logfile - --timeout 30

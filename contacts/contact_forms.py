@@ -1,0 +1,203 @@
+"""Create and edit pages: the form round trip, API errors onto fields, lost-update protection."""
+
+import contextlib
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core import signing
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from . import audit, taskip
+from .api_errors import describe
+from .forms import CONTACT_FIELDS, ContactForm
+from .list_state import ListState
+from .models import AuditEntry
+
+ORIGINAL_SALT = "contacts.edit.original"
+ROW_ACTIONS = ("add_custom_field", "remove_custom_field")
+FORM_SECTIONS = [
+    ("Person", ["first_name", "last_name", "email"]),
+    ("Phone and time zone", ["phone_code", "phone_number", "timezone"]),
+    ("Company and role", ["company_id", "position"]),
+    ("Address", ["address", "zip_code", "country_id", "state_id", "city_id"]),
+    ("Notes", ["details"]),
+    ("Client portal", ["access_portal", "password", "invite_client"]),
+]
+
+
+def _companies(selected_id: int | None) -> list[taskip.Company]:
+    try:
+        companies = list(taskip.list_companies(limit=100).companies)
+    except taskip.TaskipError:
+        # The picker is a convenience: without it the form still shows and saves the chosen id.
+        companies = []
+    if selected_id and all(c.id != selected_id for c in companies):
+        companies.append(taskip.Company(id=selected_id, name=f"Company {selected_id}"))
+    return companies
+
+
+def _selected_company(data) -> int | None:
+    try:
+        return int(data.get("company_id") or 0) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_row_action(form: ContactForm, post) -> None:
+    if "add_custom_field" in post:
+        form.custom_rows.append(("", ""))
+    elif "remove_custom_field" in post:
+        with contextlib.suppress(ValueError, IndexError):
+            del form.custom_rows[int(post["remove_custom_field"])]
+
+
+def _unvalidated(form: ContactForm) -> ContactForm:
+    """The same typed values in an unbound form: adding a row is not a save, so no errors yet."""
+    fresh = ContactForm(
+        initial={name: form[name].value() for name in form.fields},
+        creating=form.creating,
+        had_portal=form.had_portal,
+    )
+    fresh.custom_rows = form.custom_rows
+    return fresh
+
+
+def _show_api_error(form: ContactForm, error: taskip.TaskipError) -> int:
+    """Put the API's complaint where the user will look for it; return the page's status."""
+    if isinstance(error, taskip.TaskipValidationError | taskip.TaskipConflict):
+        for field, problems in error.field_errors.items():
+            target = field if field in form.fields else None
+            for problem in problems:
+                form.add_error(target, problem if target else f"{field}: {problem}")
+        if not error.field_errors:
+            form.add_error(None, error.message)
+        return 409 if isinstance(error, taskip.TaskipConflict) else 422
+    status, title, explanation = describe(error)
+    form.add_error(None, f"{title}. Nothing was saved; what you typed is still here. {explanation}")
+    return status
+
+
+def _render_form(request, form: ContactForm, *, contact_id=None, original=None, conflicts=None,
+                 status=200):
+    selected = _selected_company(form.data if form.is_bound else form.initial)
+    form.fields["company_id"].widget.choices = [("", "—")] + [
+        (c.id, c.name) for c in _companies(selected)
+    ]
+    context = {
+        "form": form,
+        "contact_id": contact_id,
+        "state": ListState.from_query(request.GET),
+        "original": signing.dumps(original, salt=ORIGINAL_SALT) if original is not None else "",
+        "conflicts": conflicts or {},
+        "custom_rows": form.custom_rows,
+        "custom_errors": form.custom_errors,
+        "sections": FORM_SECTIONS,
+    }
+    return render(request, "contacts/form.html", context, status=status)
+
+
+def _back_to_list(request):
+    return redirect(reverse("contact_list") + ListState.from_query(request.GET).query_string())
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("contacts.add_contact", raise_exception=True)
+def contact_create(request):
+    if request.method == "GET":
+        return _render_form(request, ContactForm(initial={"access_portal": False}))
+    form = ContactForm(request.POST)
+    if any(action in request.POST for action in ROW_ACTIONS):
+        _apply_row_action(form, request.POST)
+        return _render_form(request, _unvalidated(form))
+    if not form.is_valid():
+        return _render_form(request, form, status=422)
+    fields = {k: v for k, v in form.api_values().items() if v not in ("", None, {})}
+    if form.cleaned_data.get("password"):
+        fields["password"] = form.cleaned_data["password"]
+    fields["invite_client"] = bool(form.cleaned_data.get("invite_client"))
+    try:
+        contact = taskip.create_contact(fields=fields)
+    except taskip.TaskipError as error:
+        status = _show_api_error(form, error)
+        audit.record(request, AuditEntry.Action.CREATE, [], changed_fields=fields, ok=False,
+                     detail=type(error).__name__)
+        return _render_form(request, form, status=status)
+    audit.record(request, AuditEntry.Action.CREATE, [contact.id], changed_fields=fields)
+    invited = " and invited" if fields["invite_client"] else ""
+    messages.success(request, f"Created {contact.full_name}{invited}.")
+    return _back_to_list(request)
+
+
+def _load_original(token: str) -> dict | None:
+    try:
+        original = signing.loads(token, salt=ORIGINAL_SALT)
+    except signing.BadSignature:
+        return None
+    return original if isinstance(original, dict) else None
+
+
+def _conflicts(mine: dict, original: dict, current: dict) -> dict[str, dict[str, object]]:
+    """Fields this user changed that someone else also changed, to something different."""
+    return {
+        name: {"mine": value, "theirs": current.get(name)}
+        for name, value in mine.items()
+        if current.get(name) != original.get(name) and current.get(name) != value
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("contacts.change_contact", raise_exception=True)
+def contact_edit(request, contact_id: int):
+    if request.method == "GET":
+        contact = taskip.get_contact(contact_id=contact_id)
+        values = contact.editable_values()
+        form = ContactForm(initial=values, creating=False, had_portal=contact.access_portal)
+        return _render_form(request, form, contact_id=contact_id, original=values)
+
+    original = _load_original(request.POST.get("original", ""))
+    if original is None:
+        messages.error(request, "The form had expired; here is the contact as it is now.")
+        return redirect(request.get_full_path())
+    form = ContactForm(request.POST, creating=False, had_portal=bool(original.get("access_portal")))
+    render_again = {"contact_id": contact_id, "original": original}
+    if any(action in request.POST for action in ROW_ACTIONS):
+        _apply_row_action(form, request.POST)
+        return _render_form(request, _unvalidated(form), **render_again)
+    if not form.is_valid():
+        return _render_form(request, form, status=422, **render_again)
+
+    typed = form.api_values()
+    for name in CONTACT_FIELDS:
+        if request.POST.get(f"resolve_{name}") == "theirs":
+            typed[name] = original.get(name)
+    changes = {name: typed[name] for name in CONTACT_FIELDS if typed[name] != original.get(name)}
+    password = form.cleaned_data.get("password")
+    if not changes and not password:
+        messages.info(request, "Nothing was changed.")
+        return _back_to_list(request)
+    try:
+        current = taskip.get_contact(contact_id=contact_id).editable_values()
+        conflicts = _conflicts(changes, original, current)
+        if conflicts:
+            # Show both values; the form now starts from what is saved, so saving again
+            # keeps whatever the user settles on for each conflicting field.
+            messages.warning(
+                request,
+                "Someone else changed this contact while you were editing. Nothing was saved.",
+            )
+            return _render_form(request, form, contact_id=contact_id, original=current,
+                                conflicts=conflicts, status=409)
+        if password:
+            changes["password"] = password
+        taskip.update_contact(contact_id=contact_id, changes=changes)
+    except taskip.TaskipError as error:
+        status = _show_api_error(form, error)
+        audit.record(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=changes,
+                     ok=False, detail=type(error).__name__)
+        return _render_form(request, form, status=status, **render_again)
+    audit.record(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=changes)
+    name = " ".join(filter(None, [typed["first_name"], typed["last_name"]]))
+    messages.success(request, f"Saved {name}.")
+    return _back_to_list(request)

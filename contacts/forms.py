@@ -1,0 +1,117 @@
+"""Forms for creating, editing and inviting contacts. Limits mirror the API's create table."""
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+
+ACCESS_LEVELS = [("basic", "Basic"), ("standard", "Standard"), ("premium", "Premium")]
+
+# The writable contact fields, in the order the API document's create table lists them.
+CONTACT_FIELDS = (
+    "first_name", "last_name", "email", "phone_code", "phone_number", "company_id", "position",
+    "country_id", "state_id", "city_id", "address", "zip_code", "timezone", "details",
+    "access_portal", "custom_fields",
+)  # fmt: skip
+MAX_CUSTOM_FIELDS = 50
+
+
+@cache
+def timezone_choices() -> list[tuple[str, str]]:
+    names = sorted(zoneinfo.available_timezones() - {"localtime", "Factory"})
+    return [("", "—")] + [(name, name.replace("_", " ")) for name in names]
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(max_length=191)
+    last_name = forms.CharField(max_length=191, required=False)
+    email = forms.EmailField(max_length=191)
+    phone_code = forms.CharField(max_length=5, required=False, label="Phone code",
+                                 help_text="Country code, e.g. +1")
+    phone_number = forms.CharField(max_length=18, required=False)
+    # A plain integer on the way in (the API checks it exists); a picker on the way out.
+    company_id = forms.IntegerField(label="Company", required=False, min_value=1,
+                                    widget=forms.Select)
+    position = forms.CharField(max_length=191, required=False)
+    country_id = forms.IntegerField(label="Country ID", required=False, min_value=1)
+    state_id = forms.IntegerField(label="State ID", required=False, min_value=1)
+    city_id = forms.IntegerField(label="City ID", required=False, min_value=1)
+    address = forms.CharField(max_length=191, required=False)
+    zip_code = forms.CharField(max_length=8, required=False, label="ZIP code")
+    timezone = forms.ChoiceField(required=False)
+    details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    access_portal = forms.BooleanField(required=False, label="Client portal access")
+    password = forms.CharField(
+        required=False, min_length=6, max_length=191, strip=False,
+        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        help_text="6 to 191 characters. Needed when turning portal access on.",
+    )
+    invite_client = forms.BooleanField(required=False, label="Invite client",
+                                       help_text="Email the contact an invitation to the portal.")
+
+    def __init__(self, *args, companies=(), creating=True, had_portal=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.creating = creating
+        self.had_portal = had_portal
+        self.fields["company_id"].widget.choices = [("", "—")] + [(c.id, c.name) for c in companies]
+        self.fields["timezone"].choices = timezone_choices()
+        if not creating:
+            del self.fields["invite_client"]
+        self.custom_rows = self._custom_rows()
+        self.custom_errors: list[str] = []
+
+    def _custom_rows(self) -> list[tuple[str, str]]:
+        if self.is_bound:
+            keys = self.data.getlist("custom_key")
+            values = self.data.getlist("custom_value")
+            rows = list(zip(keys, values + [""] * (len(keys) - len(values)), strict=False))
+        else:
+            rows = [(str(k), "" if v is None else str(v))
+                    for k, v in (self.initial.get("custom_fields") or {}).items()]
+        return rows[:MAX_CUSTOM_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        custom: dict[str, str] = {}
+        for key, value in self.custom_rows:
+            key = key.strip()
+            if not key and not value.strip():
+                continue  # an empty row the user added and left blank
+            if not key:
+                self.custom_errors.append(f"The value “{value[:40]}” needs a name.")
+            elif key in custom:
+                self.custom_errors.append(f"The name “{key}” is used twice.")
+            elif len(key) > 191:
+                self.custom_errors.append("Custom field names are at most 191 characters.")
+            else:
+                custom[key] = value
+        if self.custom_errors:
+            self.add_error(None, "Fix the custom fields below.")
+        cleaned["custom_fields"] = custom
+        portal_on = cleaned.get("access_portal")
+        if portal_on and not cleaned.get("password") and (self.creating or not self.had_portal):
+            self.add_error("password", "A password is needed to give portal access.")
+        return cleaned
+
+    def api_values(self) -> dict[str, object]:
+        """Cleaned values in the API's terms, comparable with Contact.editable_values()."""
+        data = self.cleaned_data
+        values: dict[str, object] = {}
+        for name in CONTACT_FIELDS:
+            value = data.get(name)
+            if name == "access_portal":
+                value = 1 if value else 0
+            elif name == "custom_fields":
+                value = dict(value or {})
+            elif value is None and not name.endswith("_id"):
+                value = ""
+            values[name] = value
+        return values
+
+
+class InviteForm(forms.Form):
+    message = forms.CharField(required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 4}))
+    send_email = forms.BooleanField(required=False, initial=True, label="Send email")
+    access_level = forms.ChoiceField(choices=ACCESS_LEVELS, initial="basic",
+                                     label="Access level")
