@@ -1,0 +1,80 @@
+"""The gateway in front of every view: what TaskIP's edge does before the API code runs.
+
+In order: the --latency-ms delay, then for /api/public-v1/ the per-key rate limit, the
+--fail-rate injected 503s and the X-Secret-Key check. The OpenAPI document is public and
+unthrottled. It is also the last line of defence: whatever escapes a view becomes a JSON 500.
+"""
+
+import hmac
+import logging
+import random
+import time
+
+from django.conf import settings
+
+from . import errors
+from .ratelimit import RateLimiter
+
+API_PREFIX = "/api/public-v1/"
+OPENAPI_PATH = API_PREFIX + "openapi.json"
+SUPPORT_PREFIX = "/_sandbox/"
+
+logger = logging.getLogger("django.request")
+
+
+class GatewayMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.latency = settings.SANDBOX_LATENCY_MS / 1000
+        self.fail_rate = settings.SANDBOX_FAIL_RATE
+        self.secret = settings.SANDBOX_SECRET_KEY.encode()
+        per_minute = settings.SANDBOX_RATE_LIMIT_PER_MINUTE
+        self.limiter = (
+            RateLimiter(per_minute, settings.SANDBOX_RATE_LIMIT_PER_HOUR) if per_minute else None
+        )
+
+    def __call__(self, request):
+        if self.latency:
+            time.sleep(self.latency)
+        try:
+            response = self._route(request)
+        except Exception:
+            logger.exception("Unhandled error on %s %s", request.method, request.path)
+            response = errors.server_error()
+        if not response.streaming and not response.has_header("Content-Length"):
+            # Without a length the server must close the connection after each response.
+            response.headers["Content-Length"] = str(len(response.content))
+        return response
+
+    def _route(self, request):
+        path = request.path_info
+        if path == OPENAPI_PATH or not path.startswith((API_PREFIX, SUPPORT_PREFIX)):
+            return self.get_response(request)
+        if path.startswith(SUPPORT_PREFIX):
+            return (
+                self.get_response(request) if self._authorised(request) else errors.unauthorized()
+            )
+
+        decision = self.limiter.hit(self._caller(request)) if self.limiter else None
+        if decision is not None and not decision.allowed:
+            response = errors.error_response(429, "Too many requests; slow down and retry later.")
+        elif self.fail_rate and random.random() < self.fail_rate:
+            response = errors.service_unavailable()
+        elif not self._authorised(request):
+            response = errors.unauthorized()
+        else:
+            response = self.get_response(request)
+        if decision is not None:
+            for name, value in decision.headers().items():
+                response.headers[name] = value
+        return response
+
+    def _authorised(self, request):
+        # WSGI hands headers over as latin-1 text; encoding back to latin-1 recovers the bytes sent.
+        given = request.headers.get("X-Secret-Key", "").encode("latin-1", "replace")
+        return hmac.compare_digest(given, self.secret)
+
+    @staticmethod
+    def _caller(request):
+        # Budgets belong to a key; requests without one share a budget per client address.
+        return request.headers.get("X-Secret-Key") or f"address:{request.META.get('REMOTE_ADDR')}"
