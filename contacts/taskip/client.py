@@ -48,6 +48,11 @@ class TaskipClient:
                                        "http://127.0.0.1:8001")
         if not isinstance(secret_key, str) or not secret_key.strip():
             raise ImproperlyConfigured("TASKIP_SECRET_KEY must be a non-empty string.")
+        key_ok = secret_key.isascii() and secret_key.isprintable()
+        if not key_ok or secret_key != secret_key.strip():
+            # requests would reject such a header later with the value in its message.
+            raise ImproperlyConfigured("TASKIP_SECRET_KEY must be printable ASCII without "
+                                       "surrounding spaces.")
         timeout = _check_timeout(timeout)
         if not deadline > 0 or max_retries < 0:
             raise ImproperlyConfigured("The TaskIP deadline must be > 0 and max_retries >= 0.")

@@ -108,3 +108,11 @@ def test_bad_configuration_errors_hide_the_key(options) -> None:
     with pytest.raises(ImproperlyConfigured) as caught:
         taskip.TaskipClient(**{"base_url": BASE, "secret_key": SECRET, **options})
     assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize("bad_key", [f"{SECRET}\n", f" {SECRET}", f"{SECRET}\u00e9", "a\x00b"])
+def test_unusable_keys_are_refused_without_showing_them(bad_key) -> None:
+    with pytest.raises(ImproperlyConfigured) as caught:
+        taskip.TaskipClient(base_url=BASE, secret_key=bad_key)
+    assert bad_key not in str(caught.value)
+    assert_no_secret(caught.value)
