@@ -12,15 +12,8 @@ import requests
 from django.core.exceptions import ImproperlyConfigured
 
 from .errors import TaskipBadResponse
-from .models import (
-    CompanyPage,
-    Contact,
-    ContactPage,
-    ShapeError,
-    parse_company_page,
-    parse_contact,
-    parse_contact_page,
-)
+from .models import CompanyPage, Contact, ContactPage
+from .parsing import ShapeError, parse_company_page, parse_contact, parse_contact_page
 from .transport import Transport
 
 API = "/api/public-v1"

@@ -1,0 +1,302 @@
+"""From TaskIP's JSON to the dataclasses, absorbing every shape the API document shows.
+
+The document shows one contact in several shapes (list/get/create examples, plus a stale
+"Contact Object" schema with name/phone/notes/company_name), numbers sometimes as strings, and
+PHP's habit of encoding an empty object as `[]`. All of that stops here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from .models import Billing, Company, CompanyPage, Contact, ContactPage, Image, Language
+
+
+class ShapeError(ValueError):
+    """The answer isn't shaped like anything the API document shows (the client re-raises it
+    as TaskipBadResponse with the request attached)."""
+
+
+def parse_contact(data: object) -> Contact:
+    if not isinstance(data, Mapping):
+        raise ShapeError("a contact is not a JSON object")
+    contact_id = _required_int(data.get("id"), "contact id")
+    first, last = _str(data.get("first_name")), _str(data.get("last_name"))
+    stale_name = _str(data.get("name"))
+    if first is None and last is None and stale_name:
+        # Stale "Contact Object" schema: one `name`; the first word is the first name.
+        first, _, last = stale_name.strip().partition(" ")
+        last = last.strip()
+    first, last = first or "", last or ""
+    full_name = _str(data.get("full_name")) or stale_name or f"{first} {last}".strip()
+    company_id = _int(data.get("company_id"))
+    company = _company_of(data, company_id)
+    if company_id is None and company is not None and company.id:
+        company_id = company.id
+    return Contact(
+        id=contact_id,
+        first_name=first,
+        last_name=last,
+        full_name=full_name,
+        email=_str(data.get("email")) or "",
+        phone_code=_str(data.get("phone_code")),
+        phone_number=_first_str(data, "phone_number", "phone"),
+        position=_str(data.get("position")),
+        company=company,
+        company_id=company_id,
+        country_id=_int(data.get("country_id")),
+        country=_name_of(data.get("country")),
+        state_id=_int(data.get("state_id")),
+        state=_name_of(data.get("state")),
+        city_id=_int(data.get("city_id")),
+        city=_name_of(data.get("city")),
+        address=_str(data.get("address")),
+        zip_code=_str(data.get("zip_code")),
+        timezone=_str(data.get("timezone")),
+        details=_first_str(data, "details", "notes"),
+        reference=_str(data.get("reference")),
+        reference_name=_str(data.get("reference_name")),
+        access_portal=_bool(data.get("access_portal")),
+        billing=_billing(data.get("billings", data.get("billing"))),
+        languages=_languages(data.get("languages")),
+        image=_image(data.get("image")),
+        custom_fields=_custom_fields(data.get("custom_fields")),
+        user_id=_int(data.get("user_id")),
+        created_at=_datetime(data.get("created_at")),
+        updated_at=_datetime(data.get("updated_at")),
+    )
+
+
+def parse_company(data: object, *, fallback_id: int | None = None) -> Company:
+    if not isinstance(data, Mapping):
+        raise ShapeError("a company is not a JSON object")
+    company_id = _int(data.get("id"))
+    if company_id is None:
+        if fallback_id is None:
+            raise ShapeError("a company has no id")
+        company_id = fallback_id
+    return Company(
+        id=company_id,
+        name=_str(data.get("name")) or "",
+        domain=_str(data.get("domain")),
+        email=_str(data.get("email")),
+    )
+
+
+def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
+                       search: str | None) -> ContactPage:
+    items, meta = _items_and_meta(body)
+    contacts = tuple(parse_contact(item) for item in items)
+    current, per_page, total, total_pages, has_next = _pagination(meta, len(items), page, limit)
+    echoed = _str(meta.get("search")) or search
+    return ContactPage(
+        contacts=contacts,
+        page=current,
+        limit=per_page,
+        total=total,
+        total_pages=total_pages,
+        has_next=has_next,
+        search=echoed or None,
+    )
+
+
+def parse_company_page(body: Mapping[str, Any], *, page: int, limit: int) -> CompanyPage:
+    items, meta = _items_and_meta(body)
+    companies = tuple(parse_company(item) for item in items)
+    current, per_page, total, _, has_next = _pagination(meta, len(items), page, limit)
+    links = body.get("links")
+    if isinstance(links, Mapping) and "next" in links and not meta:
+        has_next = bool(links["next"])
+    return CompanyPage(companies=companies, page=current, limit=per_page, total=total,
+                       has_next=has_next)
+
+
+def _items_and_meta(body: Mapping[str, Any]) -> tuple[list[Any], Mapping[str, Any]]:
+    data = body.get("data")
+    if isinstance(data, Mapping) and isinstance(data.get("data"), list):
+        # A bare Laravel paginator wrapped in `data`: pagination keys sit beside the items.
+        return data["data"], data
+    if not isinstance(data, list):
+        raise ShapeError("the list has no `data` array")
+    meta = body.get("meta")
+    if meta is None:
+        meta = body if "current_page" in body else {}
+    if isinstance(meta, list) and not meta:
+        meta = {}  # PHP's empty array
+    if not isinstance(meta, Mapping):
+        raise ShapeError("`meta` is not a JSON object")
+    return data, meta
+
+
+def _pagination(meta: Mapping[str, Any], count: int, page: int,
+                limit: int) -> tuple[int, int, int | None, int | None, bool]:
+    current = _int(meta.get("current_page")) or page
+    per_page = _int(meta.get("per_page")) or limit
+    total = _int(meta.get("total"))
+    # Our meta says total_pages; the Laravel paginator (/company) says last_page.
+    total_pages = _int(meta.get("total_pages"))
+    if total_pages is None:
+        total_pages = _int(meta.get("last_page"))
+    if total_pages is None and total is not None and per_page > 0:
+        total_pages = math.ceil(total / per_page)
+    # Meta is only {"search": null} in the document's list example: then a full page is the
+    # only hint that another one may follow.
+    has_next = current < total_pages if total_pages is not None else count >= per_page > 0
+    return current, per_page, total, total_pages, has_next
+
+
+def _company_of(data: Mapping[str, Any], company_id: int | None) -> Company | None:
+    company = data.get("company")
+    if isinstance(company, Mapping):
+        # The create example answers a partial {id, name}; the rest stay None.
+        return parse_company(company, fallback_id=company_id if company_id is not None else 0)
+    if isinstance(company, str) and company.strip():
+        return Company(id=company_id or 0, name=company.strip())
+    if company not in (None, [], ""):
+        raise ShapeError("`company` is not a JSON object")
+    stale_name = _str(data.get("company_name"))
+    if stale_name:
+        # Stale schema: only a name (and maybe company_id). id 0 means "not known".
+        return Company(id=company_id or 0, name=stale_name)
+    return None
+
+
+def _billing(value: object) -> Billing | None:
+    if isinstance(value, list):
+        # PHP: no billing is `[]`; a hasMany relation is a list of which the first counts.
+        value = value[0] if value else None
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ShapeError("`billings` is not a JSON object")
+
+    def pick(name: str) -> str | None:
+        return _first_str(value, f"billing_{name}", name)
+
+    return Billing(address=pick("address"), city=pick("city"), state=pick("state"),
+                   country=pick("country"), zip=pick("zip"), phone=pick("phone"),
+                   tax_number=_str(value.get("tax_number")))
+
+
+def _languages(value: object) -> tuple[Language, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ShapeError("`languages` is not an array")
+    languages = []
+    for item in value:
+        if isinstance(item, str):
+            languages.append(Language(id=None, code=item, name=item, is_default=False))
+        elif isinstance(item, Mapping):
+            code = _str(item.get("code")) or ""
+            languages.append(Language(id=_int(item.get("id")), code=code,
+                                      name=_str(item.get("name")) or code,
+                                      is_default=_bool(item.get("is_default"))))
+        else:
+            raise ShapeError("a language is not a JSON object")
+    return tuple(languages)
+
+
+def _image(value: object) -> Image | None:
+    if value in (None, [], ""):
+        return None
+    if isinstance(value, str):
+        return Image(id=None, url=value)
+    if not isinstance(value, Mapping):
+        raise ShapeError("`image` is not a JSON object")
+    url = _str(value.get("url"))
+    if not url:
+        return None
+    return Image(id=_int(value.get("id")), url=url,
+                 name=_first_str(value, "name", "file_name"),
+                 mime_type=_str(value.get("mime_type")), size=_int(value.get("size")))
+
+
+def _custom_fields(value: object) -> dict[str, str]:
+    if value is None or value == []:
+        return {}  # `[]` is how PHP encodes an empty object
+    if not isinstance(value, Mapping):
+        raise ShapeError("`custom_fields` is not a JSON object")
+    return {str(k): _custom_value(v) for k, v in value.items()}
+
+
+def _custom_value(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Mapping | list):
+        # A multi-value custom field: keep it readable and round-trippable rather than failing.
+        return json.dumps(value, ensure_ascii=False)
+    return _str(value) or ""
+
+
+# ---- scalars: numbers may arrive as strings ("5"), strings as numbers (zip 94105) --------------
+
+
+def _int(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if text.lstrip("-").isdigit():
+            return int(text)
+    return None
+
+
+def _required_int(value: object, what: str) -> int:
+    number = _int(value)
+    if number is None:
+        raise ShapeError(f"{what} is missing or not a number")
+    return number
+
+
+def _str(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float):
+        return str(value)
+    raise ShapeError(f"expected text, got {type(value).__name__}")
+
+
+def _first_str(data: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        value = _str(data.get(key))
+        if value is not None:
+            return value
+    return None
+
+
+def _name_of(value: object) -> str | None:
+    # Country/state/city are names in the examples; tolerate a nested {id, name}.
+    if isinstance(value, Mapping):
+        return _str(value.get("name"))
+    return _str(value)
+
+
+def _bool(value: object) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def _datetime(value: object) -> datetime | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None  # a timestamp we can't read is not worth failing a whole page for
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
