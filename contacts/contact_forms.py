@@ -153,7 +153,8 @@ def contact_edit(request, contact_id: int):
     if request.method == "GET":
         contact = taskip.get_contact(contact_id=contact_id)
         values = contact.editable_values()
-        form = ContactForm(initial=values, creating=False, had_portal=contact.access_portal)
+        initial = {**values, "access_portal": contact.access_portal}
+        form = ContactForm(initial=initial, creating=False, had_portal=contact.access_portal)
         return _render_form(request, form, contact_id=contact_id, original=values)
 
     original = _load_original(request.POST.get("original", ""))

@@ -23,6 +23,8 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class ContactForm(forms.Form):
+    label_suffix = ""
+
     first_name = forms.CharField(max_length=191)
     last_name = forms.CharField(max_length=191, required=False)
     email = forms.EmailField(max_length=191)
@@ -38,7 +40,7 @@ class ContactForm(forms.Form):
     city_id = forms.IntegerField(label="City ID", required=False, min_value=1)
     address = forms.CharField(max_length=191, required=False)
     zip_code = forms.CharField(max_length=8, required=False, label="ZIP code")
-    timezone = forms.ChoiceField(required=False)
+    timezone = forms.ChoiceField(required=False, label="Time zone")
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     access_portal = forms.BooleanField(required=False, label="Client portal access")
     password = forms.CharField(
@@ -110,6 +112,8 @@ class ContactForm(forms.Form):
 
 
 class InviteForm(forms.Form):
+    label_suffix = ""
+
     message = forms.CharField(required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
     send_email = forms.BooleanField(required=False, initial=True, label="Send email")

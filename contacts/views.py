@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import trigger_client_event
+from django_htmx.http import push_url, trigger_client_event
 
 from . import audit, taskip
 from .list_state import PAGE_SIZES, ListState
@@ -48,8 +48,11 @@ def _list_context(page: taskip.ContactPage, state: ListState) -> dict:
 
 def _render_list(request, state: ListState, *, partial: bool):
     page, state = _fetch_page(state)
-    template = "contacts/list.html" + ("#results" if partial else "")
-    return render(request, template, _list_context(page, state))
+    context = _list_context(page, state)
+    if not partial:
+        return render(request, "contacts/list.html", context)
+    # Push the canonical URL of what is now shown, so reload, back/forward and bookmarks work.
+    return push_url(render(request, "contacts/list.html#results", context), context["list_url"])
 
 
 @require_GET
@@ -76,7 +79,6 @@ def _after_change(request, state: ListState, dialog_event: str = "dialog:close")
         response = _render_list(request, state, partial=True)
         response["HX-Retarget"] = "#results"
         response["HX-Reswap"] = "outerHTML"
-        response["HX-Push-Url"] = "false"
         return trigger_client_event(response, dialog_event)
     return redirect(reverse("contact_list") + state.query_string())
 

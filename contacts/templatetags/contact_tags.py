@@ -5,7 +5,11 @@ register = template.Library()
 
 @register.filter
 def get_item(mapping, key):
-    return mapping.get(key) if hasattr(mapping, "get") else None
+    """mapping[key] or None: a form's bound field by name, or a dict entry."""
+    try:
+        return mapping[key]
+    except (KeyError, TypeError):
+        return None
 
 
 @register.filter

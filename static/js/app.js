@@ -102,7 +102,19 @@
     }
   });
 
+  // The password only matters when portal access is on; without JavaScript it simply stays visible.
+  function syncDependentFields() {
+    document.querySelectorAll("[data-show-when]").forEach(function (field) {
+      var box = document.getElementById(field.getAttribute("data-show-when"));
+      if (box) field.hidden = !box.checked;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.type === "checkbox") syncDependentFields();
+  });
+
   function ready(root) {
+    syncDependentFields();
     openDialogs(root);
     updateSelection();
   }
