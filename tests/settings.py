@@ -1,0 +1,16 @@
+"""The dashboard's settings as production has them (DEBUG off), with test-only secrets and HTTP."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-not-a-secret-" + "x" * 40)
+os.environ.setdefault("TASKIP_SECRET_KEY", "test-secret")
+os.environ.setdefault("DJANGO_HTTPS", "false")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+
+from taskip_admin.settings import *  # noqa: E402, F403
+
+# Hashed static names need collectstatic's manifest; tests serve straight from the finders.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405, E501
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
