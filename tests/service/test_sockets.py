@@ -115,7 +115,7 @@ def test_silent_server_times_out_within_the_deadline(raw_server) -> None:
         client.get_contact(contact_id=1)
     elapsed = time.monotonic() - started
     # 0.2 s read timeout, 0.25 s backoff, 0.2 s again; a 0.5 s backoff would pass the deadline.
-    assert 0.6 <= elapsed < 1.0
+    assert 0.6 <= elapsed < 1.0 + 0.3  # the deadline, plus scheduling slack
     assert server.wait_for_connections(2) and len(server.connections) == 2
     assert caught.value.is_timeout and caught.value.status is None
     assert_no_secret(caught.value)
