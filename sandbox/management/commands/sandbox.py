@@ -109,10 +109,12 @@ class Command(BaseCommand):
 
         self._prepare_database(options["seed"])
 
-        from sandbox.server import make_server, public_url, write_line
+        from sandbox.server import make_server, public_url, warm_up, write_line
 
+        app = get_wsgi_application()
+        warm_up(app)
         try:
-            server = make_server(options["host"], options["port"], get_wsgi_application())
+            server = make_server(options["host"], options["port"], app)
         except OSError as exc:
             raise CommandError(
                 f"Cannot listen on {options['host']}:{options['port']}: {exc}"
