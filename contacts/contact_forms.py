@@ -5,6 +5,7 @@ import contextlib
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -70,7 +71,8 @@ def _show_api_error(form: ContactForm, error: taskip.TaskipError) -> int:
         for field, problems in error.field_errors.items():
             target = field if field in form.fields else None
             for problem in problems:
-                form.add_error(target, problem if target else f"{field}: {problem}")
+                known = target or field == NON_FIELD_ERRORS
+                form.add_error(target, problem if known else f"{field}: {problem}")
         if not error.field_errors:
             form.add_error(None, error.message)
         return 409 if isinstance(error, taskip.TaskipConflict) else 422

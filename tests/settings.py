@@ -10,7 +10,10 @@ os.environ.setdefault("DJANGO_DEBUG", "false")
 from taskip_admin.settings import *  # noqa: E402, F403
 
 # Hashed static names need collectstatic's manifest; tests serve straight from the finders.
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405, E501
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

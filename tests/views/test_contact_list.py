@@ -39,7 +39,9 @@ def test_search_sort_and_order_reach_the_api(shared_api, login_as):
 def test_htmx_search_answers_with_the_results_partial_only(shared_api, login_as):
     client = login_as("viewer")
     full = client.get("/contacts/")
-    partial = client.get("/contacts/?search=son", headers={"HX-Request": "true", "HX-Target": "results"})
+    partial = client.get(
+        "/contacts/?search=son", headers={"HX-Request": "true", "HX-Target": "results"}
+    )
     body = partial.content.decode()
     assert partial.status_code == 200
     assert "<html" not in body and 'id="results"' in body
@@ -76,7 +78,8 @@ def test_bulk_delete_asks_first_then_deletes_exactly_the_selection(api, login_as
     assert taskip.get_contact(contact_id=1).id == 1  # nothing deleted yet
 
     done = client.post(
-        "/contacts/bulk-delete/", {"contact_ids": ids, "confirmed": "1", "sort": "email", "order": "desc"}
+        "/contacts/bulk-delete/",
+        {"contact_ids": ids, "confirmed": "1", "sort": "email", "order": "desc"},
     )
     assert done.status_code == 302
     assert done["Location"] == "/contacts/?sort=email&order=desc"
@@ -84,7 +87,9 @@ def test_bulk_delete_asks_first_then_deletes_exactly_the_selection(api, login_as
     assert "3 contacts deleted" in page
     headers = {"X-Secret-Key": api.secret_key}
     for contact_id in ids:
-        r = requests.get(f"{api.url}/api/public-v1/contact/{contact_id}", headers=headers, timeout=5)
+        r = requests.get(
+            f"{api.url}/api/public-v1/contact/{contact_id}", headers=headers, timeout=5
+        )
         assert r.status_code == 404
     assert requests.get(f"{api.url}/api/public-v1/contact/4", headers=headers, timeout=5).ok
 
@@ -129,5 +134,7 @@ def test_single_delete_confirms_then_deletes(api, login_as):
     assert "Delete contact" in confirm.content.decode()
     done = client.post("/contacts/7/delete/", {"confirmed": "1", "search": "x"})
     assert done["Location"] == "/contacts/?search=x"
-    r = requests.get(f"{api.url}/api/public-v1/contact/7", headers={"X-Secret-Key": api.secret_key}, timeout=5)
+    r = requests.get(
+        f"{api.url}/api/public-v1/contact/7", headers={"X-Secret-Key": api.secret_key}, timeout=5
+    )
     assert r.status_code == 404

@@ -56,7 +56,8 @@ def test_editors_can_edit_but_not_delete(shared_api, login_as):
 
 
 @pytest.mark.parametrize(
-    "url", ["/contacts/1/delete/", "/contacts/bulk-delete/", "/contacts/new/", "/contacts/1/invite/"]
+    "url",
+    ["/contacts/1/delete/", "/contacts/bulk-delete/", "/contacts/new/", "/contacts/1/invite/"],
 )
 def test_csrf_is_enforced_on_every_post(api, login_as, url):
     client = login_as("admin", client=Client(enforce_csrf_checks=True))
