@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "contacts.api_errors.TaskipErrorMiddleware",
+    "contacts.no_store.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "taskip_admin.urls"
@@ -171,6 +172,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
         "contacts": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-        "axes": {"handlers": ["console"], "level": "WARNING"},
+        "axes": {"handlers": ["console"], "level": "INFO"},
+        # Permission denials (403) and CSRF failures are logged here by Django.
+        "django.request": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
