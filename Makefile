@@ -58,6 +58,10 @@ test: install chromium lint
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
 
+# README screenshots of the list, the edit form and the invite dialog, from the running pages.
+screenshots: install chromium
+	$(PY) -m tests.browser.screenshots docs/screenshots
+
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0

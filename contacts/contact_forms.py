@@ -8,7 +8,7 @@ from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from . import audit, taskip
 from .api_errors import describe
@@ -204,3 +204,16 @@ def contact_edit(request, contact_id: int):
     name = " ".join(filter(None, [typed["first_name"], typed["last_name"]]))
     messages.success(request, f"Saved {name}.")
     return _back_to_list(request)
+
+
+@require_GET
+@permission_required("contacts.view_contact", raise_exception=True)
+def company_options(request):
+    """The company picker's <option>s for a search, keeping the current choice selectable."""
+    search = request.GET.get("company_search", "").strip()[:100]
+    selected = _selected_company(request.GET)
+    companies = list(taskip.list_companies(search=search or None, limit=100).companies)
+    if selected and all(c.id != selected for c in companies):
+        companies.insert(0, taskip.Company(id=selected, name=f"Company {selected}"))
+    context = {"companies": companies, "selected": selected}
+    return render(request, "contacts/company_options.html", context)

@@ -10,5 +10,6 @@ urlpatterns = [
     path("contacts/<int:contact_id>/edit/", contact_forms.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", views.contact_delete, name="contact_delete"),
     path("contacts/<int:contact_id>/invite/", invite.contact_invite, name="contact_invite"),
+    path("contacts/companies/", contact_forms.company_options, name="company_options"),
     path("audit/", audit_views.audit_log, name="audit_log"),
 ]

@@ -239,3 +239,11 @@ def test_detail_shows_every_field_and_only_https_images(api, login_as):
         assert value in html
     for key, value in jane["custom_fields"].items():
         assert f"<dt>{key}</dt><dd>{value}</dd>" in html
+
+
+def test_company_picker_filters_by_search_and_keeps_the_choice(shared_api, login_as):
+    client = login_as("editor")
+    html = client.get("/contacts/companies/?company_search=acme&company_id=3").content.decode()
+    assert '<option value="5">Acme Corp</option>' in html
+    assert '<option value="3" selected>' in html
+    assert "Marketing Pro" not in html
