@@ -1,0 +1,130 @@
+"""Browser tests: Debian's Chromium through Playwright, against the real dashboard.
+
+The dashboard is pytest-django's `live_server` (in this process, threaded); the `settings`
+fixture points it at a real sandbox process (tests/conftest.py): `shared_api` is the session's
+sandbox for tests that only read, `api` a fresh one for tests that change contacts.
+
+`signed_in` is a page whose context carries the session cookie of a "Contact admins" user
+(one test logs in through the form; the rest skip that to save time). Every test's context is
+watched: any console error, uncaught exception or CSP violation fails the test at teardown,
+unless the test allowed it with `problems.allow(...)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group, Permission, User
+from django.test import Client
+from playwright.sync_api import BrowserContext, Page, expect
+
+from contacts.roles import ROLE_GROUPS
+
+from .checks import BrowserProblems
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PASSWORD = "correct-horse-battery-9"
+
+# A loaded 2-core machine runs the suite; htmx round trips through two servers need more
+# than the 5 s default now and then.
+expect.set_options(timeout=10_000)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    # Playwright cannot download its own Chromium here; Debian's is driven instead.
+    return {
+        "headless": True,
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args, live_server):
+    return {
+        **browser_context_args,
+        "base_url": live_server.url,
+        "viewport": {"width": 1280, "height": 800},
+    }
+
+
+def _point_dashboard_at(settings, server) -> None:
+    settings.TASKIP_BASE_URL = server.url
+    settings.TASKIP_SECRET_KEY = server.secret_key
+    settings.TASKIP_TIMEOUT = (1.0, 5.0)
+
+
+@pytest.fixture
+def shared_api(sandbox, settings):
+    """The session's sandbox (200 contacts): for tests that only read."""
+    _point_dashboard_at(settings, sandbox)
+    return sandbox
+
+
+@pytest.fixture
+def api(start_sandbox, settings):
+    """A sandbox of this test's own (200 contacts): for tests that change contacts."""
+    server = start_sandbox()
+    _point_dashboard_at(settings, server)
+    return server
+
+
+def _admin_group() -> Group:
+    # live_server tests flush the database after each test, which drops the groups migration
+    # 0002 made; rebuild the admin group from that migration's own table of permissions.
+    migration = importlib.import_module("contacts.migrations.0002_staff_groups")
+    name = ROLE_GROUPS["admin"]
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="contacts", codename__in=migration.ROLE_PERMISSIONS[name]
+        )
+    )
+    return group
+
+
+@pytest.fixture
+def staff_user(transactional_db) -> User:
+    user = User.objects.create_user("ada", password=PASSWORD)
+    user.groups.add(_admin_group())
+    return user
+
+
+@pytest.fixture
+def problems(context: BrowserContext) -> BrowserProblems:
+    return BrowserProblems().watch(context)
+
+
+@pytest.fixture(autouse=True)
+def _quiet_console(request):
+    """Fail any test whose pages logged an error, threw, or broke the CSP."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    watcher: BrowserProblems = request.getfixturevalue("problems")
+    yield
+    unexpected = watcher.unexpected()
+    assert not unexpected, "browser console:\n  " + "\n  ".join(unexpected)
+
+
+@pytest.fixture
+def signed_in(page: Page, live_server, staff_user) -> Page:
+    """`page`, logged in as a contact admin through a session made server-side."""
+    client = Client()
+    client.force_login(staff_user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    return page
