@@ -1,0 +1,285 @@
+"""Orchestration: start the processes, measure every §8 figure in one run, print one table."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import secrets
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+from . import measure, report
+from .report import Row
+from .servers import (
+    PROJECT_ROOT,
+    Processes,
+    dashboard_env,
+    manage,
+    start_dashboard,
+    start_sandbox,
+    wait_for_sandbox,
+)
+
+LATENCY_MS = 100
+SANDBOX_KEY = "bench-secret"
+STAFF_USER = "bench"
+SEARCH_ALL = "example"  # every seeded contact's email is at example.com/.org/.net
+BIG_SEED = 1000
+DEFAULT_ALTERNATIVE = (2, 32)
+
+
+def makefile_sizing() -> tuple[int, int]:
+    """`make serve`'s --workers/--threads, read from the Makefile so the bench follows it."""
+    text = (PROJECT_ROOT / "Makefile").read_text()
+    serve = text.split("\nserve:", 1)[-1]
+    workers = re.search(r"--workers\s+(\d+)", serve)
+    threads = re.search(r"--threads\s+(\d+)", serve)
+    return (int(workers[1]) if workers else 1, int(threads[1]) if threads else 1)
+
+
+def parse_sizing(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*[x×*]\s*(\d+)\s*", text)
+    if not match:
+        raise argparse.ArgumentTypeError("sizing is WORKERSxTHREADS, e.g. 2x32")
+    return int(match[1]), int(match[2])
+
+
+def arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__)
+    parser.add_argument("--runs", type=int, default=30, help="list/API timing pairs (30)")
+    parser.add_argument("--clients", type=int, default=32, help="concurrent staff (32)")
+    parser.add_argument("--duration", type=float, default=15.0,
+                        help="seconds of concurrent load per gunicorn sizing (15)")
+    parser.add_argument("--also", type=parse_sizing, action="append", default=None,
+                        metavar="WxT", help="also load-test this gunicorn sizing "
+                        f"(repeatable; default {DEFAULT_ALTERNATIVE[0]}x{DEFAULT_ALTERNATIVE[1]})")
+    parser.add_argument("--no-results-file", action="store_true",
+                        help="do not rewrite tests/bench/RESULTS.md")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir with the logs")
+    return parser.parse_args(argv)
+
+
+class _Terminated(Exception):
+    pass
+
+
+def _on_signal(signum, frame):
+    raise _Terminated(signal.Signals(signum).name)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+    workdir = Path(tempfile.mkdtemp(prefix="taskip-bench-"))
+    processes = Processes()
+    started = time.monotonic()
+    load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        rows, setup, notes = _run(args, processes, workdir)
+    except (KeyboardInterrupt, _Terminated) as stop:
+        print(f"\nbench: interrupted ({stop or 'Ctrl-C'}); stopping everything it started",
+              file=sys.stderr)
+        return 130
+    finally:
+        processes.stop_all()
+        if args.keep:
+            print(f"bench: logs kept in {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    info = report.machine()
+    info["load"] = f"{load_at_start} at start, {info['load']} at end"
+    setup.append(f"whole bench: {time.monotonic() - started:.0f} s")
+    print()
+    print(f"date {info['date']} · nproc {info['nproc']} · {info['cpu']} · memory {info['memory']}"
+          f" · Python {info['python']} · load average {info['load']}")
+    print()
+    print(report.table(rows))
+    print()
+    for line in setup:
+        print(f"  {line}")
+    if notes:
+        print()
+        for line in notes:
+            print(f"  note: {line}")
+    if not args.no_results_file:
+        report.RESULTS_PATH.write_text(report.results_markdown(rows, info, setup, notes))
+        print(f"\n  written to {report.RESULTS_PATH.relative_to(PROJECT_ROOT)}")
+    return 0 if all(r.ok is not False for r in rows) else 1
+
+
+def _step(text: str) -> None:
+    print(f"bench: {text}", file=sys.stderr, flush=True)
+
+
+def _run(args, processes: Processes, workdir: Path):
+    rows: list[Row] = []
+    setup: list[str] = []
+    notes: list[str] = []
+    serve_sizing = makefile_sizing()
+    alternatives = [s for s in (args.also or [DEFAULT_ALTERNATIVE]) if s != serve_sizing]
+
+    _step(f"starting sandboxes (seed 200 and seed {BIG_SEED}, {LATENCY_MS} ms latency)")
+    small = start_sandbox(processes, workdir, name="sandbox-200", seed=200,
+                          latency_ms=LATENCY_MS, secret_key=SANDBOX_KEY)
+    big = start_sandbox(processes, workdir, name=f"sandbox-{BIG_SEED}", seed=BIG_SEED,
+                        latency_ms=LATENCY_MS, secret_key=SANDBOX_KEY)
+
+    # While they seed: static files, the dashboard's database and the staff user.
+    password = secrets.token_urlsafe(16)
+    env = dashboard_env(database_url=f"sqlite:///{workdir / 'dashboard.sqlite3'}",
+                        secret_key=secrets.token_urlsafe(50), sandbox=small)
+    env["TASKIP_BASE_URL"] = "http://127.0.0.1:9"  # not known yet; these commands never call it
+    _step("collectstatic, migrate, createstaff")
+    manage(env, "collectstatic", "--noinput", "-v0")
+    manage(env, "migrate", "--noinput", "-v0")
+    manage(env, "createstaff", STAFF_USER, "--role", "admin", "--password", password)
+    wait_for_sandbox(small)
+    wait_for_sandbox(big)
+    env_small = {**env, "TASKIP_BASE_URL": small.url}
+    env_big = {**env, "TASKIP_BASE_URL": big.url}
+
+    workers, threads = serve_sizing
+    _step(f"gunicorn {workers}×{threads} (make serve's sizing)")
+    dashboard = start_dashboard(processes, workdir, name="gunicorn-serve", env=env_small,
+                                workers=workers, threads=threads)
+    staff = measure.login(dashboard.url, STAFF_USER, password)
+    setup.append(f"sandbox: `manage.py sandbox --latency-ms {LATENCY_MS} --rate-limit 0 "
+                 f"--seed 200` (and a `--seed {BIG_SEED}` one for the delete-all), "
+                 "threaded server, own temp SQLite")
+    setup.append(f"dashboard: gunicorn gthread as `make serve` ({workers} workers × {threads} "
+                 "threads, access log on), DEBUG off, whitenoise, temp SQLite")
+
+    # 1. list page / API call
+    _step(f"1. list page vs the API call it wraps ({args.runs} runs each, interleaved)")
+    ratio = measure.list_page_vs_api(dashboard, staff, small, runs=args.runs)
+    rows.append(Row(
+        "list page (50 rows) ÷ API call it wraps, 100 ms latency",
+        f"{ratio.ratio:.3f} ({ratio.page_ms:.1f} / {ratio.api_ms:.1f} ms, median of {ratio.runs})",
+        "<= 1.10", ratio.ratio <= 1.10,
+    ))  # fmt: skip
+    setup.append(f"1: wrapped call `GET {ratio.api_target}`; both sides one keep-alive "
+                 f"requests.Session; p90 page {ratio.page_p90_ms:.1f} ms, "
+                 f"API {ratio.api_p90_ms:.1f} ms")
+
+    # 2. API calls per page view
+    _step("2. API calls per page view")
+    first_id = _first_contact_id(small)
+    counted = measure.calls_per_view(dashboard, staff, small, first_id)
+    for name, calls in counted.items():
+        limit = 2 if name == "edit form" else 1
+        budget = "<= 2 (1 + companies)" if name == "edit form" else "1"
+        rows.append(Row(f"API calls per view: {name}", str(len(calls)), budget,
+                        len(calls) <= limit))
+        setup.append(f"2: {name}: " + ", ".join(f"`{m} {t}`" for m, t, _ in calls))
+
+    # 3. first load
+    _step("3. first load bytes")
+    load = measure.first_load(dashboard, staff)
+    kinds = {}
+    for transfer in load.files:
+        kinds[transfer.kind] = kinds.get(transfer.kind, 0) + 1
+    rows.append(Row(
+        "first load of /contacts/ (HTML + CSS + JS, gzip)",
+        f"{load.wire_bytes / 1000:.1f} kB in {len(load.files)} files "
+        f"({load.raw_bytes / 1000:.1f} kB raw)",
+        "<= 60 kB", load.wire_bytes <= 60_000,
+    ))  # fmt: skip
+    for transfer in load.files:
+        how = "gzip as served" if transfer.served_gzip else (
+            "gzip -6 by the bench (server sent it uncompressed)" if transfer.kind == "html"
+            else "uncompressed as served")
+        setup.append(f"3: {transfer.kind} {transfer.url.split('/', 3)[-1]}: "
+                     f"{transfer.wire_bytes} B ({how}; {transfer.raw_bytes} B raw)")
+    if load.icon_bytes:
+        setup.append(f"3: favicon {load.icon_bytes} B, not counted (not CSS/JS)")
+
+    # 4. partial vs full
+    _step("4. htmx partial vs full page")
+    sizes = measure.partial_vs_full(dashboard, staff, SEARCH_ALL)
+    rows.append(Row(
+        "htmx partial ÷ full page bytes",
+        f"{sizes.ratio:.2f} ({sizes.partial_bytes} / {sizes.full_bytes} B)",
+        "< 0.50", sizes.ratio < 0.5,
+    ))  # fmt: skip
+    setup.append(f"4: `/contacts/?search={sizes.search}` (50 rows) with and without "
+                 f"HX-Request/HX-Target: results; gzip {sizes.partial_gzip} / {sizes.full_gzip} B")
+
+    # 5. concurrent staff, for make serve's sizing and the alternatives
+    _step(f"5. {args.clients} concurrent staff logging in")
+    sessions = _staff_sessions(dashboard.url, password, args.clients)
+    for sizing in [serve_sizing, *alternatives]:
+        if sizing != (dashboard.workers, dashboard.threads):
+            processes.stop(dashboard.process)
+            dashboard = start_dashboard(processes, workdir, name=f"gunicorn-{sizing[0]}x"
+                                        f"{sizing[1]}", env=env_small, workers=sizing[0],
+                                        threads=sizing[1])
+            for session in sessions:  # same staff sessions (the DB holds them), new pools
+                session.close()
+        label = "make serve" if sizing == serve_sizing else "alternative"
+        _step(f"5. load, gunicorn {dashboard.sizing} ({label}), {args.duration:.0f} s")
+        result = measure.concurrent_staff(
+            dashboard, sessions, duration=args.duration,
+            watch={"gunicorn": dashboard.process, "sandbox": small.process},
+        )  # fmt: skip
+        prefix = f"{args.clients} staff, gunicorn {dashboard.sizing} ({label})"
+        rows.append(Row(f"{prefix}: throughput", f"{result.throughput:.0f} req/s",
+                        ">= 200 req/s", result.throughput >= 200))
+        rows.append(Row(f"{prefix}: p95", f"{result.p95_ms:.0f} ms (p50 {result.p50_ms:.0f})",
+                        "<= 250 ms", result.p95_ms <= 250 and result.errors == 0))
+        cpu = ", ".join(f"{name} {seconds / result.seconds:.2f}"
+                        for name, seconds in result.cpu.items())
+        setup.append(f"5: {dashboard.sizing}: {len(result.latencies)} OK in "
+                     f"{result.seconds:.1f} s, {result.errors} errors"
+                     f"{' ' + str(result.error_examples) if result.errors else ''}; "
+                     f"CPU cores used: {cpu}")
+    processes.stop(dashboard.process)
+
+    # 6. delete all 1,000 matching contacts
+    _step(f"6. delete all {BIG_SEED} contacts matching {SEARCH_ALL!r}")
+    deleter = start_dashboard(processes, workdir, name="gunicorn-delete", env=env_big,
+                              workers=serve_sizing[0], threads=serve_sizing[1])
+    staff_big = measure.login(deleter.url, STAFF_USER, password)
+    deleted = measure.delete_all_matching(deleter, staff_big, big, SEARCH_ALL)
+    if deleted.matching_before != BIG_SEED:
+        notes.append(f"6: expected {BIG_SEED} matching contacts, found {deleted.matching_before}")
+    worked = deleted.status == 302 and deleted.matching_after == 0
+    rows.append(Row(
+        f"delete all {deleted.matching_before:,} matching: API calls",
+        str(len(deleted.calls)), "<= 11", len(deleted.calls) <= 11 and worked,
+    ))  # fmt: skip
+    rows.append(Row(
+        f"delete all {deleted.matching_before:,} matching: time",
+        f"{deleted.seconds:.2f} s", "<= 3 s", deleted.seconds <= 3 and worked,
+    ))  # fmt: skip
+    summary: dict[str, int] = {}
+    for method, target, status in deleted.calls:
+        key = f"{method} {target.split('?')[0]} -> {status}"
+        summary[key] = summary.get(key, 0) + 1
+    setup.append(f"6: POST /contacts/bulk-delete/ select_all=1 search={SEARCH_ALL} confirmed=1 "
+                 f"-> {deleted.status}; {deleted.matching_after} left; calls: "
+                 + ", ".join(f"{n}× `{k}`" for k, n in summary.items()))
+    return rows, setup, notes
+
+
+def _first_contact_id(sandbox) -> int:
+    response = sandbox.session().get(f"{sandbox.api_url}/contact", params={"limit": 1},
+                                     timeout=measure.TIMEOUT)
+    response.raise_for_status()
+    return int(response.json()["data"][0]["id"])
+
+
+def _staff_sessions(base_url: str, password: str, count: int) -> list[requests.Session]:
+    """One login (one Django session) per simulated staff member, done in parallel."""
+    with ThreadPoolExecutor(max_workers=min(count, 8)) as pool:
+        futures = [pool.submit(measure.login, base_url, STAFF_USER, password)
+                   for _ in range(count)]
+        return [f.result(timeout=120) for f in futures]
