@@ -104,27 +104,44 @@ def staff_user(transactional_db) -> User:
 
 
 @pytest.fixture
-def problems(context: BrowserContext) -> BrowserProblems:
-    return BrowserProblems().watch(context)
+def problems() -> BrowserProblems:
+    """What the test's browser contexts logged; `problems.allow(regex)` for provoked errors."""
+    return BrowserProblems()
 
 
 @pytest.fixture(autouse=True)
 def _quiet_console(request):
     """Fail any test whose pages logged an error, threw, or broke the CSP."""
-    if "page" not in request.fixturenames:
+    names = request.fixturenames
+    if "page" not in names and "problems" not in names:
         yield
         return
     watcher: BrowserProblems = request.getfixturevalue("problems")
+    if "page" in names:
+        watcher.watch(request.getfixturevalue("context"))
     yield
     unexpected = watcher.unexpected()
     assert not unexpected, "browser console:\n  " + "\n  ".join(unexpected)
 
 
+def _sign_in(context: BrowserContext, live_server, user: User) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+
 @pytest.fixture
 def signed_in(page: Page, live_server, staff_user) -> Page:
     """`page`, logged in as a contact admin through a session made server-side."""
-    client = Client()
-    client.force_login(staff_user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    _sign_in(page.context, live_server, staff_user)
     return page
+
+
+@pytest.fixture
+def signed_in_without_javascript(new_context, live_server, staff_user, problems) -> Page:
+    """A logged-in page in a context with JavaScript off: the plain-HTML dashboard."""
+    context = new_context(java_script_enabled=False)
+    problems.watch(context)
+    _sign_in(context, live_server, staff_user)
+    return context.new_page()
