@@ -148,8 +148,8 @@ def update_contact(request, contact_id):
             raise ApiError(404, "Contact not found.")
         if "email" in data and validation.email_taken(data["email"], exclude_id=contact.pk):
             raise _email_conflict()
-        if data:
-            _apply(contact, data)
+        # Like Eloquent, a save that changes nothing leaves updated_at alone.
+        if _apply(contact, data):
             contact.updated_at = now()
             try:
                 contact.save()
@@ -160,12 +160,21 @@ def update_contact(request, contact_id):
     return JsonResponse({"msg": "Contact Updated"})
 
 
+# API field -> model attribute, where they differ.
+CONTACT_ATTRIBUTES = {"image": "image_id"}
+
+
 def _apply(contact, data):
+    """Set the cleaned fields on the contact; say whether any value actually changed."""
+    changed = False
     for field, value in blank_for_null(Contact, data).items():
         if field == "access_portal":
             value = bool(value)
-        setattr(contact, field, value)
+        attribute = CONTACT_ATTRIBUTES.get(field, field)
+        changed = changed or getattr(contact, attribute) != value
+        setattr(contact, attribute, value)
     contact.refresh_derived()
+    return changed
 
 
 def delete_contact(request, contact_id):

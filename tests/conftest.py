@@ -9,7 +9,8 @@ A SandboxServer is a real `manage.py sandbox` process on a free port with its ow
 Tests only ever talk to it over HTTP and read its access log; nothing here imports sandbox code.
 
 Starting one is quick because the database is not built each time: the first server started
-with a given seed builds a template database, and later ones start from a copy of it.
+with a given seed migrates and seeds its own, a snapshot of it becomes the template, and later
+servers with that seed start from a copy.
 """
 
 from __future__ import annotations
@@ -165,8 +166,10 @@ class SandboxLauncher:
     ) -> SandboxServer:
         workdir = self.tmp_path_factory.mktemp("sandbox")
         db_path = workdir / "sandbox.sqlite3"
-        self._copy_database(self._template(seed), db_path)
-        return self._launch(
+        template = self.templates.get(seed)
+        if template is not None:
+            self._copy_database(template, db_path)
+        server = self._launch(
             workdir,
             db_path,
             seed=seed,
@@ -175,23 +178,18 @@ class SandboxLauncher:
             fail_rate=fail_rate,
             secret_key=secret_key,
         )
-
-    def _template(self, seed: int) -> Path:
-        """A migrated database seeded with `seed` contacts, built once by a real server run."""
-        if seed not in self.templates:
-            workdir = self.tmp_path_factory.mktemp(f"sandbox-template-{seed}")
-            db_path = workdir / "template.sqlite3"
-            server = self._launch(
-                workdir, db_path, seed=seed, rate_limit=0, latency_ms=0, fail_rate=0.0,
-                secret_key="template",
-            )  # fmt: skip
-            server.stop()
-            self.templates[seed] = db_path
-        return self.templates[seed]
+        if template is None:
+            # The first server for this seed migrated and seeded its own database. Nothing has
+            # written to it since (no request has arrived yet), so a snapshot of it is the
+            # template every later server with this seed starts from.
+            template = self.tmp_path_factory.mktemp(f"sandbox-template-{seed}") / "template.sqlite3"
+            self._copy_database(db_path, template)
+            self.templates[seed] = template
+        return server
 
     @staticmethod
     def _copy_database(source: Path, target: Path) -> None:
-        # SQLite's backup API copies a consistent snapshot even of a WAL-mode database.
+        # SQLite's backup API copies a consistent snapshot, even of a live WAL-mode database.
         with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
             src.backup(dst)
 

@@ -22,7 +22,7 @@ CHECKS = [
     "response_schema_conformance",
     "response_headers_conformance",
 ]
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 6
 
 
 @pytest.fixture(scope="module")
