@@ -38,7 +38,8 @@ PASSWORD = "correct-horse-battery-9"
 
 # A loaded 2-core machine runs the suite; htmx round trips through two servers need more
 # than the 5 s default now and then.
-expect.set_options(timeout=10_000)
+ACTION_TIMEOUT_MS = 10_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -118,7 +119,9 @@ def _quiet_console(request):
         return
     watcher: BrowserProblems = request.getfixturevalue("problems")
     if "page" in names:
-        watcher.watch(request.getfixturevalue("context"))
+        context = request.getfixturevalue("context")
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
+        watcher.watch(context)
     yield
     unexpected = watcher.unexpected()
     assert not unexpected, "browser console:\n  " + "\n  ".join(unexpected)
@@ -142,6 +145,7 @@ def signed_in(page: Page, live_server, staff_user) -> Page:
 def signed_in_without_javascript(new_context, live_server, staff_user, problems) -> Page:
     """A logged-in page in a context with JavaScript off: the plain-HTML dashboard."""
     context = new_context(java_script_enabled=False)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     problems.watch(context)
     _sign_in(context, live_server, staff_user)
     return context.new_page()
