@@ -4,6 +4,8 @@ All errors but 401 use {"success": false, "error", "message", "errors", "status_
 body is TaskIP's own shorter shape. Nothing here ever renders HTML.
 """
 
+from http import HTTPStatus
+
 from django.http import JsonResponse
 
 ERROR_TYPES = {
@@ -35,15 +37,22 @@ class ApiError(Exception):
         return error_response(self.status, self.message, self.errors, self.headers)
 
 
-def error_response(status, message, errors=None, headers=None):
-    body = {
+def error_body(status, message, errors=None):
+    try:
+        fallback = HTTPStatus(status).phrase
+    except ValueError:
+        fallback = "Error"
+    return {
         "success": False,
-        "error": ERROR_TYPES.get(status, "Error"),
+        "error": ERROR_TYPES.get(status, fallback),
         "message": message,
         "errors": errors or {},
         "status_code": status,
     }
-    response = JsonResponse(body, status=status)
+
+
+def error_response(status, message, errors=None, headers=None):
+    response = JsonResponse(error_body(status, message, errors), status=status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -10,12 +10,18 @@ The access line is written and flushed before the response leaves, so by the tim
 its answer the log already shows the request.
 """
 
+import io
+import json
 import re
 import sys
 import threading
 import time
+from http import HTTPStatus
 
 from django.core.servers.basehttp import ServerHandler, ThreadedWSGIServer, WSGIRequestHandler
+
+# Largest chunked request body accepted; matches DATA_UPLOAD_MAX_MEMORY_SIZE's order of magnitude.
+MAX_CHUNKED_BODY = 5 * 1024 * 1024
 
 _log_lock = threading.Lock()
 _UNPRINTABLE = re.compile(r"[^\x21-\x7e]")
@@ -73,14 +79,74 @@ class SandboxRequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
+        stdin, environ = self.rfile, self.get_environ()
+        if "Transfer-Encoding" in self.headers:
+            stdin = self._read_chunked_body()
+            if stdin is None:
+                return
+            environ["CONTENT_LENGTH"] = str(len(stdin.getvalue()))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
         buffer = _ResponseBuffer()
-        handler = ServerHandler(self.rfile, buffer, self.get_stderr(), self.get_environ())
+        handler = ServerHandler(stdin, buffer, self.get_stderr(), environ)
         handler.request_handler = self  # Django's ServerHandler decides keep-alive through this
         handler.run(self.server.get_app())
         try:
             self.wfile.write(buffer.getvalue())
         except OSError:
             self.close_connection = True
+
+    def _read_chunked_body(self):
+        """A chunked request body, de-chunked into memory (WSGI apps need a length).
+
+        Returns None after answering with an error when the body is malformed or too large.
+        """
+        if self.headers["Transfer-Encoding"].strip().lower() != "chunked":
+            self.send_error(400, explain="Only chunked transfer encoding is supported.")
+            return None
+        body = io.BytesIO()
+        try:
+            while True:
+                size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
+                size = int(size_line, 16)
+                if size == 0:
+                    break
+                if body.tell() + size > MAX_CHUNKED_BODY:
+                    self.send_error(413, explain="The request body is too large.")
+                    return None
+                chunk = self.rfile.read(size)
+                if len(chunk) != size:
+                    raise ValueError("chunk cut short")
+                body.write(chunk)
+                self.rfile.readline(1024)  # the CRLF that ends each chunk
+            while self.rfile.readline(8192).strip():  # trailers, up to the blank line
+                pass
+        except (ValueError, OSError):
+            self.send_error(400, explain="The chunked request body is malformed.")
+            return None
+        body.seek(0)
+        return body
+
+    def send_error(self, code, message=None, explain=None):
+        """Protocol-level errors (bad request line, oversized headers...) as JSON, not HTML."""
+        from .errors import error_body
+
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        payload = json.dumps(error_body(int(code), explain or message or phrase)).encode()
+        self.close_connection = True
+        # When the request line could not be parsed, http.server assumes HTTP/0.9 and would
+        # send a bare body; a status line and headers serve every real client better.
+        if self.request_version == "HTTP/0.9":
+            self.request_version = "HTTP/1.0"
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
 
     def log_request(self, code="-", size="-"):
         started = getattr(self, "started", None)
@@ -105,8 +171,6 @@ class SandboxHTTPServer(ThreadedWSGIServer):
 def warm_up(app):
     """Run one request through the app in-process, before listening, so the first real client
     does not pay for lazy imports and URL compilation. It never reaches the access log."""
-    import io
-
     from django.db import connections
 
     from .serializers import contact_json, contacts_for_output

@@ -77,6 +77,8 @@ def read_json_object(request):
         raw = request.body
     except RequestDataTooBig:
         raise ApiError(413, "The request body is too large.") from None
+    except OSError:  # the client stopped sending before Content-Length was reached
+        raise ApiError(400, "The request body ended early.") from None
     if not raw.strip():
         return {}
     try:

@@ -1,8 +1,10 @@
 """The sandbox as a program: its command line, access log, keep-alive speed, threads, shutdown."""
 
+import json
 import os
 import re
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -160,3 +162,44 @@ def test_startup_line_and_clean_stop_on_sigterm_and_sigint(start_sandbox):
         assert server.process.wait(timeout=10) == 0
         assert server.stdout_path.read_text().splitlines()[-1] == "sandbox stopped"
         assert "Traceback" not in server.stderr_text()
+
+
+def _raw_exchange(server, payload):
+    """Send raw bytes, read until the server closes the connection."""
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(payload)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    return head.decode("latin-1"), body
+
+
+def test_protocol_errors_are_answered_in_json_too(writable):
+    for payload, status in (
+        (b"GET / HTTP/1.1 junk\r\n\r\n", 400),
+        (b"GET / HTTP/1.1\r\n" + b"X-Many: yes\r\n" * 101 + b"\r\n", 431),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/9.9\r\n\r\n", 505),
+        (b"POST /api/public-v1/contact HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
+    ):
+        head, body = _raw_exchange(writable, payload)
+        assert head.split()[1] == str(status), head
+        assert "Content-Type: application/json" in head
+        assert json.loads(body)["status_code"] == status
+
+
+def test_a_chunked_request_body_is_understood(writable):
+    def chunks():
+        yield b'{"first_name": "Chunky", '
+        yield b'"email": "chunky@example.test"}'
+
+    response = writable.session().post(
+        f"{writable.url}/api/public-v1/contact",
+        data=chunks(),
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["first_name"] == "Chunky"
