@@ -399,7 +399,7 @@ PARAMETERS = {
         "in": "query",
         "schema": {"type": "string", "enum": list(v.COMPANY_SORTS)},
     },
-    "id": {"name": "id", "in": "path", "required": True, "schema": _ID},
+    "id": {"name": "id", "in": "path", "required": True, "schema": _ID, "example": 150},
 }
 
 
@@ -422,8 +422,40 @@ def _errors(*names):
     return responses
 
 
+# Request examples name rows the seeded sandbox has, so example-driven tools reach the success
+# paths (existing company, place and image ids) and not only the validation errors.
+EXAMPLES = {
+    "ContactCreate": {
+        "first_name": "Maya",
+        "last_name": "Okafor",
+        "email": "maya.okafor@example.org",
+        "phone_code": "+1",
+        "phone_number": "555-0142",
+        "company_id": 7,
+        "position": "Operations Lead",
+        "country_id": 1,
+        "state_id": 6,
+        "city_id": 11,
+        "address": "9 Harbor Street",
+        "zip_code": "10004",
+        "timezone": "America/New_York",
+        "image": 42,
+        "access_portal": 1,
+        "password": "portal-pass-1",
+        "custom_fields": {"department": "Operations", "priority": 2, "newsletter": True},
+        "invite_client": False,
+    },
+    "ContactUpdate": {"position": "Head of Operations", "company_id": 3, "image": 25},
+    "BulkDelete": {"contact_ids": [151, 152]},
+    "Invite": {"message": "Your portal is ready.", "send_email": False, "access_level": "standard"},
+}
+
+
 def _body(schema_name, required=True):
-    return {"required": required, "content": {JSON: {"schema": _ref(schema_name)}}}
+    media = {"schema": _ref(schema_name)}
+    if schema_name in EXAMPLES:
+        media["example"] = EXAMPLES[schema_name]
+    return {"required": required, "content": {JSON: media}}
 
 
 def _operation(operation_id, summary, ok_status, ok_description, ok_schema, errors, **extra):
