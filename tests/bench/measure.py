@@ -270,7 +270,7 @@ def partial_vs_full(dashboard: Dashboard, staff: requests.Session, search: str) 
 
 @dataclass
 class Load:
-    sizing: str
+    label: str
     clients: int
     seconds: float
     latencies: list[float]
@@ -282,6 +282,9 @@ class Load:
     def throughput(self) -> float:
         return len(self.latencies) / self.seconds
 
+    def cpu_ms_per_request(self, name: str) -> float:
+        return self.cpu[name] / max(1, len(self.latencies)) * 1000
+
     @property
     def p50_ms(self) -> float:
         return _percentile(self.latencies, 50) * 1000
@@ -291,15 +294,14 @@ class Load:
         return _percentile(self.latencies, 95) * 1000
 
 
-def concurrent_staff(dashboard: Dashboard, sessions: list[requests.Session], *,
-                     duration: float = 15.0, max_per_client: int = 2000, warmup: int = 3,
-                     watch: dict[str, Process] | None = None, path: str = LIST_PATH) -> Load:
-    """Each client loops GET `path` on its own keep-alive session until the window closes.
+def concurrent_load(url: str, sessions: list[requests.Session], *, label: str,
+                    duration: float = 15.0, max_per_client: int = 2000, warmup: int = 3,
+                    watch: dict[str, Process] | None = None) -> Load:
+    """Each client loops GET `url` on its own keep-alive session until the window closes.
 
     Only requests both started and finished inside the window count; the warm-up requests
     (which open the connections) happen before it opens.
     """
-    url = f"{dashboard.url}{path}"
     clients = len(sessions)
     watch = watch or {}
     window: dict[str, float] = {}
@@ -361,7 +363,7 @@ def concurrent_staff(dashboard: Dashboard, sessions: list[requests.Session], *,
     cpu["bench client"] = time.process_time() - cpu_before["bench client"]
     all_errors = [e for per in errors for e in per]
     return Load(
-        sizing=dashboard.sizing, clients=clients, seconds=elapsed,
+        label=label, clients=clients, seconds=elapsed,
         latencies=[t for per in latencies for t in per],
         errors=len(all_errors), error_examples=sorted(set(all_errors))[:5], cpu=cpu,
     )  # fmt: skip

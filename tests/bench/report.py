@@ -25,6 +25,13 @@ class Row:
         return "—" if self.ok is None else ("yes" if self.ok else "**NO**")
 
 
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def machine() -> dict[str, str]:
     cpu_model = ""
     try:

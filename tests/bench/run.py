@@ -58,6 +58,8 @@ def arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=32, help="concurrent staff (32)")
     parser.add_argument("--duration", type=float, default=15.0,
                         help="seconds of concurrent load per gunicorn sizing (15)")
+    parser.add_argument("--sandbox-duration", type=float, default=8.0,
+                        help="seconds of the same load on the sandbox alone (8)")
     parser.add_argument("--also", type=parse_sizing, action="append", default=None,
                         metavar="WxT", help="also load-test this gunicorn sizing "
                         f"(repeatable; default {DEFAULT_ALTERNATIVE[0]}x{DEFAULT_ALTERNATIVE[1]})")
@@ -226,22 +228,35 @@ def _run(args, processes: Processes, workdir: Path):
                 session.close()
         label = "make serve" if sizing == serve_sizing else "alternative"
         _step(f"5. load, gunicorn {dashboard.sizing} ({label}), {args.duration:.0f} s")
-        result = measure.concurrent_staff(
-            dashboard, sessions, duration=args.duration,
+        result = measure.concurrent_load(
+            f"{dashboard.url}{measure.LIST_PATH}", sessions, label=dashboard.sizing,
+            duration=args.duration,
             watch={"gunicorn": dashboard.process, "sandbox": small.process},
         )  # fmt: skip
         prefix = f"{args.clients} staff, gunicorn {dashboard.sizing} ({label})"
         rows.append(Row(f"{prefix}: throughput", f"{result.throughput:.0f} req/s",
                         ">= 200 req/s", result.throughput >= 200))
-        rows.append(Row(f"{prefix}: p95", f"{result.p95_ms:.0f} ms (p50 {result.p50_ms:.0f})",
+        errors = f", {result.errors} errors" if result.errors else ""
+        rows.append(Row(f"{prefix}: p95",
+                        f"{result.p95_ms:.0f} ms (p50 {result.p50_ms:.0f}){errors}",
                         "<= 250 ms", result.p95_ms <= 250 and result.errors == 0))
-        cpu = ", ".join(f"{name} {seconds / result.seconds:.2f}"
-                        for name, seconds in result.cpu.items())
-        setup.append(f"5: {dashboard.sizing}: {len(result.latencies)} OK in "
-                     f"{result.seconds:.1f} s, {result.errors} errors"
-                     f"{' ' + str(result.error_examples) if result.errors else ''}; "
-                     f"CPU cores used: {cpu}")
+        setup.append(f"5: {dashboard.sizing}: " + _load_summary(result, args.clients))
+        locked = _count_in(dashboard.process.stderr_path, "database is locked")
+        if locked:
+            setup.append(f"5: {dashboard.sizing}: the dashboard logged {locked}× "
+                         "'database is locked' (a session save on every request, SQLite)")
     processes.stop(dashboard.process)
+
+    # The sandbox alone under the same load: the ceiling it puts on any dashboard.
+    _step(f"5. load, the sandbox alone, {args.sandbox_duration:.0f} s")
+    api_sessions = [small.session() for _ in range(args.clients)]
+    alone = measure.concurrent_load(
+        f"{small.url}{ratio.api_target}", api_sessions, label="sandbox",
+        duration=args.sandbox_duration, watch={"sandbox": small.process},
+    )  # fmt: skip
+    rows.append(Row(f"(diagnostic) {args.clients} clients on the sandbox's list call alone",
+                    f"{alone.throughput:.0f} req/s, p95 {alone.p95_ms:.0f} ms", "—", None))
+    setup.append("5: sandbox alone: " + _load_summary(alone, args.clients))
 
     # 6. delete all 1,000 matching contacts
     _step(f"6. delete all {BIG_SEED} contacts matching {SEARCH_ALL!r}")
@@ -268,6 +283,26 @@ def _run(args, processes: Processes, workdir: Path):
                  f"-> {deleted.status}; {deleted.matching_after} left; calls: "
                  + ", ".join(f"{n}× `{k}`" for k, n in summary.items()))
     return rows, setup, notes
+
+
+def _load_summary(result: measure.Load, clients: int) -> str:
+    cores = ", ".join(f"{name} {seconds / result.seconds:.2f}"
+                      for name, seconds in result.cpu.items())
+    per_request = ", ".join(f"{name} {result.cpu_ms_per_request(name):.1f}"
+                            for name in result.cpu)
+    total = sum(result.cpu_ms_per_request(name) for name in result.cpu)
+    examples = f" {result.error_examples}" if result.errors else ""
+    return (f"{clients} clients, {len(result.latencies)} OK in {result.seconds:.1f} s, "
+            f"{result.errors} errors{examples}; CPU cores busy: {cores}; CPU ms per request: "
+            f"{per_request} (total {total:.1f} ms, so {report.cpu_count()} cores cap this at "
+            f"~{report.cpu_count() * 1000 / total:.0f} req/s)")
+
+
+def _count_in(path: Path, text: str) -> int:
+    try:
+        return path.read_text(errors="replace").count(text)
+    except OSError:
+        return 0
 
 
 def _first_contact_id(sandbox) -> int:
