@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         rows, setup, notes = _run(args, processes, workdir)
     except (KeyboardInterrupt, _Terminated) as stop:
-        print(f"\nbench: interrupted ({stop or 'Ctrl-C'}); stopping everything it started",
+        print(f"\nbench: interrupted ({str(stop) or 'Ctrl-C'}); stopping everything it started",
               file=sys.stderr)
         return 130
     finally:
@@ -118,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if all(r.ok is not False for r in rows) else 1
 
 
+_T0 = time.monotonic()
+
+
 def _step(text: str) -> None:
-    print(f"bench: {text}", file=sys.stderr, flush=True)
+    print(f"bench [{time.monotonic() - _T0:5.1f} s] {text}", file=sys.stderr, flush=True)
 
 
 def _run(args, processes: Processes, workdir: Path):
@@ -214,6 +217,10 @@ def _run(args, processes: Processes, workdir: Path):
     ))  # fmt: skip
     setup.append(f"4: `/contacts/?search={sizes.search}` (50 rows) with and without "
                  f"HX-Request/HX-Target: results; gzip {sizes.partial_gzip} / {sizes.full_gzip} B")
+    setup.append(f"4: the same partial against a whole first load (HTML + CSS + JS, figure 3): "
+                 f"{sizes.partial_bytes / load.raw_bytes:.2f} raw, "
+                 f"{sizes.partial_gzip / load.wire_bytes:.2f} gzip; the page around the results "
+                 f"is {sizes.full_bytes - sizes.partial_bytes} B, the 50 rows the rest")
 
     # 5. concurrent staff, for make serve's sizing and the alternatives
     _step(f"5. {args.clients} concurrent staff logging in")
