@@ -259,8 +259,20 @@ def start_sandbox(sandbox_launcher: SandboxLauncher):
     secret_key="test-secret") -> SandboxServer, stopped when the test ends."""
     started: list[SandboxServer] = []
 
-    def start(**options) -> SandboxServer:
-        server = sandbox_launcher.start(**options)
+    def start(
+        seed: int = 200,
+        rate_limit: int = 0,
+        latency_ms: float = 0,
+        fail_rate: float = 0.0,
+        secret_key: str = "test-secret",
+    ) -> SandboxServer:
+        server = sandbox_launcher.start(
+            seed=seed,
+            rate_limit=rate_limit,
+            latency_ms=latency_ms,
+            fail_rate=fail_rate,
+            secret_key=secret_key,
+        )
         started.append(server)
         return server
 

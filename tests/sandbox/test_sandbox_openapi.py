@@ -2,8 +2,10 @@
 holds every answer to it (no 5xx; only documented status codes, content types, headers and body
 shapes). Writes happen, so this module has a sandbox of its own.
 
-The run goes through schemathesis's engine (what its CLI uses) rather than its pytest plugin:
-the plugin's lazy `from_fixture` loader reads a pytest node attribute that pytest 9 removed.
+Three phases run: the document's own request examples, the coverage phase (every boundary and
+many invalid values, deterministically) and a short random fuzz. The run goes through
+schemathesis's engine (what its CLI uses) rather than its pytest plugin: the plugin's lazy
+`from_fixture` loader reads a pytest node attribute (`_nodeid`) that pytest 9 removed.
 """
 
 import pytest
