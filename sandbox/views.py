@@ -42,7 +42,7 @@ def _contact_or_404(raw_id):
     contact_id = validation.parse_path_id(raw_id)
     contact = None
     if contact_id is not None:
-        contact = serializers.contacts_for_output().filter(pk=contact_id).first()
+        contact = Contact.objects.filter(pk=contact_id).first()
     if contact is None:
         raise ApiError(404, "Contact not found.")
     return contact
@@ -77,11 +77,8 @@ def list_contacts(request):
     rows = []
     if offset < total:  # past the end there is nothing to fetch (and huge OFFSETs are avoided)
         ordering = _ordered(CONTACT_ORDERING[query.sort], query.order)
-        ids = list(
-            contacts.order_by(*ordering).values_list("id", flat=True)[offset : offset + query.limit]
-        )
-        by_id = serializers.contacts_for_output().in_bulk(ids)
-        rows = [serializers.contact_json(by_id[i]) for i in ids if i in by_id]
+        page = contacts.order_by(*ordering)[offset : offset + query.limit]
+        rows = serializers.contacts_json(page)
     return JsonResponse(
         {
             "message": "All contacts fetched successfully",
@@ -121,20 +118,22 @@ def create_contact(request):
         )
     if invite_client:
         invitations.invite(contact)
-    contact = serializers.contacts_for_output().get(pk=contact.pk)
     return JsonResponse(
         {
             "success": True,
             "message": "Contact created successfully",
-            "data": serializers.contact_json(contact),
+            "data": serializers.contact_json(contact.pk),
         },
         status=201,
     )
 
 
 def get_contact(request, contact_id):
-    contact = _contact_or_404(contact_id)
-    return JsonResponse({"success": True, "data": serializers.contact_json(contact)})
+    pk = validation.parse_path_id(contact_id)
+    contact = serializers.contact_json(pk) if pk is not None else None
+    if contact is None:
+        raise ApiError(404, "Contact not found.")
+    return JsonResponse({"success": True, "data": contact})
 
 
 def update_contact(request, contact_id):
