@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import math
+import os
 import re
 import statistics
 import threading
@@ -277,6 +278,14 @@ class Load:
     errors: int
     error_examples: list[str]
     cpu: dict[str, float]  # process name -> CPU seconds used during the window
+    retried: int = 0  # requests resent once after a connection error
+    machine_busy_cores: float = 0.0  # all processes, from /proc/stat
+
+    @property
+    def others_cores(self) -> float:
+        """Cores kept busy by processes this bench did not start (noise in every figure)."""
+        ours = sum(self.cpu.values()) / self.seconds
+        return max(0.0, self.machine_busy_cores - ours)
 
     @property
     def throughput(self) -> float:
@@ -310,12 +319,14 @@ def concurrent_load(url: str, sessions: list[requests.Session], *, label: str,
     def open_window() -> None:  # runs once, when every client is warm, before any is released
         cpu_before.update({name: p.children_cpu_seconds() for name, p in watch.items()})
         cpu_before["bench client"] = time.process_time()
+        cpu_before["machine"] = _machine_busy_seconds()
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + duration
 
     ready = threading.Barrier(clients + 1, action=open_window, timeout=120)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[list[str]] = [[] for _ in range(clients)]
+    retried = [0] * clients
 
     def client(index: int) -> None:
         session = sessions[index]
@@ -335,7 +346,13 @@ def concurrent_load(url: str, sessions: list[requests.Session], *, label: str,
             if started >= end:
                 break
             try:
-                response = session.get(url, timeout=TIMEOUT, allow_redirects=False)
+                try:
+                    response = session.get(url, timeout=TIMEOUT, allow_redirects=False)
+                except requests.ConnectionError:
+                    # A kept-alive connection the server closed just as we reused it: retried
+                    # once on a new connection, as browsers do; counted, and timed in full.
+                    retried[index] += 1
+                    response = session.get(url, timeout=TIMEOUT, allow_redirects=False)
                 _ = response.content
                 finished = time.perf_counter()
                 ok = response.status_code == 200
@@ -361,11 +378,13 @@ def concurrent_load(url: str, sessions: list[requests.Session], *, label: str,
     elapsed = min(time.perf_counter(), window["end"]) - window["start"]
     cpu = {name: p.children_cpu_seconds() - cpu_before[name] for name, p in watch.items()}
     cpu["bench client"] = time.process_time() - cpu_before["bench client"]
+    machine = _machine_busy_seconds() - cpu_before["machine"]
     all_errors = [e for per in errors for e in per]
     return Load(
         label=label, clients=clients, seconds=elapsed,
         latencies=[t for per in latencies for t in per],
         errors=len(all_errors), error_examples=sorted(set(all_errors))[:5], cpu=cpu,
+        retried=sum(retried), machine_busy_cores=machine / elapsed if elapsed > 0 else 0.0,
     )  # fmt: skip
 
 
@@ -411,6 +430,17 @@ def delete_all_matching(dashboard: Dashboard, staff: requests.Session, sandbox: 
 
 
 # ---- helpers -------------------------------------------------------------------------------
+
+
+def _machine_busy_seconds() -> float:
+    """CPU seconds all processes have used since boot (the 'cpu' line of /proc/stat)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _percentile(values: list[float], pct: float) -> float:
