@@ -22,18 +22,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from contacts.roles import ROLE_GROUPS
 
+from . import chromium
 from .checks import BrowserProblems
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "correct-horse-battery-9"
 
 # A loaded 2-core machine runs the suite; htmx round trips through two servers need more
@@ -44,12 +35,11 @@ expect.set_options(timeout=ACTION_TIMEOUT_MS)
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    # Playwright cannot download its own Chromium here; Debian's is driven instead.
     return {
         "headless": True,
         **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": CHROMIUM_ARGS,
+        "executable_path": chromium.EXECUTABLE,
+        "args": chromium.ARGS,
     }
 
 
@@ -58,7 +48,7 @@ def browser_context_args(browser_context_args, live_server):
     return {
         **browser_context_args,
         "base_url": live_server.url,
-        "viewport": {"width": 1280, "height": 800},
+        "viewport": chromium.VIEWPORT,
     }
 
 

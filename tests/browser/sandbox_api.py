@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import requests
 
 TIMEOUT = 5
@@ -53,3 +55,22 @@ def invitations(server, contact_id: int) -> list[dict]:
     response = _get(server, "/_sandbox/invitations", contact_id=contact_id)
     response.raise_for_status()
     return response.json()["data"]
+
+
+def family(server, *, size: int) -> tuple[str, list[dict]]:
+    """A last name at least `size` contacts share: (last name, those contacts in id order).
+
+    Read from the sandbox rather than written into the tests, so a new seed list does not break
+    them. Only names the API's search finds on their own qualify (no other contact matches the
+    search term), and only families whose full names differ, so each row's accessible names
+    ("Select <full name>") point at exactly one contact.
+    """
+    counts = Counter(c["last_name"] for c in matching(server) if c["last_name"])
+    for last_name, count in counts.most_common():
+        if count < size:
+            break
+        found = matching(server, last_name)
+        names = [c["full_name"] for c in found]
+        if len(set(names)) == len(names) and all(c["last_name"] == last_name for c in found):
+            return last_name, found
+    raise LookupError(f"no {size} seeded contacts share a last name the search finds alone")

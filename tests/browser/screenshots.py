@@ -1,0 +1,191 @@
+"""README screenshots of the running dashboard: the list, the edit form and the invite dialog.
+
+    python -m tests.browser.screenshots OUTDIR        (make screenshots: OUTDIR=docs/screenshots)
+
+Not a test. It starts its own sandbox (`manage.py sandbox`, 200 seeded contacts) and its own
+dashboard (`manage.py runserver --noreload`, DEBUG on, a throwaway database with one admin),
+drives Debian's Chromium at 1280x800 the way staff would, writes list.png, edit.png and
+invite.png, and stops both servers whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack, closing
+from pathlib import Path
+
+import requests
+from playwright.sync_api import expect, sync_playwright
+
+from . import chromium
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SECRET_KEY = "screenshots-secret"
+USERNAME, PASSWORD = "demo", "taskip-screens-1"
+STARTUP_TIMEOUT = 60.0
+LISTENING = re.compile(r"^sandbox listening on (?P<url>http://\S+)$", re.MULTILINE)
+
+
+def _manage(*args: str, env: dict, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args], cwd=PROJECT_ROOT, env=env,
+        stdin=subprocess.DEVNULL, **popen,
+    )  # fmt: skip
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for(what: str, ready, process: subprocess.Popen, log: Path):
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if (value := ready()) is not None:
+            return value
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{log.read_text()}")
+        time.sleep(0.1)  # a startup poll, not a test wait
+    raise RuntimeError(f"{what} did not start in {STARTUP_TIMEOUT:.0f}s:\n{log.read_text()}")
+
+
+def _start_sandbox(stack: ExitStack, workdir: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    log = workdir / "sandbox.log"
+    with log.open("wb") as out:
+        process = _manage(
+            "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(workdir / "sandbox.db"),
+            "--secret-key", SECRET_KEY, "--seed", "200", "--rate-limit", "0",
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    stack.callback(_stop, process)
+
+    def listening():
+        match = LISTENING.search(log.read_text(errors="replace"))
+        return match["url"] if match else None
+
+    return _wait_for("the sandbox", listening, process, log)
+
+
+def _free_port() -> int:
+    with closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start_dashboard(stack: ExitStack, workdir: Path, api_url: str) -> str:
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        "DJANGO_DEBUG": "true",
+        "DJANGO_HTTPS": "false",
+        "DATABASE_URL": f"sqlite:///{workdir / 'dashboard.sqlite3'}",
+        "TASKIP_BASE_URL": api_url,
+        "TASKIP_SECRET_KEY": SECRET_KEY,
+    }
+    for command in (
+        ["migrate", "--noinput", "-v0"],
+        ["createstaff", USERNAME, "--role", "admin", "--password", PASSWORD],
+    ):
+        _manage(*command, env=env, stdout=subprocess.DEVNULL).wait(timeout=120)
+    port = _free_port()
+    log = workdir / "dashboard.log"
+    with log.open("wb") as out:
+        process = _manage(
+            "runserver", f"127.0.0.1:{port}", "--noreload",
+            env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    stack.callback(_stop, process)
+    url = f"http://127.0.0.1:{port}"
+
+    def answering():
+        try:
+            requests.get(f"{url}/accounts/login/", timeout=2).raise_for_status()
+        except requests.RequestException:
+            return None
+        return url
+
+    return _wait_for("the dashboard", answering, process, log)
+
+
+def _full_name(api_url: str, contact_id: int) -> str:
+    response = requests.get(
+        f"{api_url}/api/public-v1/contact/{contact_id}", headers={"X-Secret-Key": SECRET_KEY},
+        timeout=5,
+    )  # fmt: skip
+    response.raise_for_status()
+    return response.json()["data"]["full_name"]
+
+
+def capture(outdir: Path, dashboard_url: str, api_url: str) -> list[Path]:
+    outdir.mkdir(parents=True, exist_ok=True)
+    # Contacts 2 and 3 from the seed: the second is the API document's own example.
+    second, third = _full_name(api_url, 2), _full_name(api_url, 3)
+    shots = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium.EXECUTABLE, args=chromium.ARGS, headless=True
+        )
+        try:
+            page = browser.new_page(base_url=dashboard_url, viewport=chromium.VIEWPORT)
+            page.goto("/accounts/login/")
+            page.get_by_label("Username").fill(USERNAME)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            expect(page).to_have_url(re.compile(r"/contacts/$"))
+
+            page.goto("/contacts/?limit=20")
+            expect(page.get_by_role("table")).to_have_accessible_name(re.compile("^200 contacts"))
+            page.get_by_role("checkbox", name=f"Select {second}").check()
+            page.get_by_role("checkbox", name=f"Select {third}").check()
+            expect(page.get_by_role("button", name="Delete selected (2)")).to_be_visible()
+            shots.append(_shoot(page, outdir / "list.png"))
+
+            page.goto("/contacts/2/edit/")
+            expect(page.get_by_role("heading", level=1, name=f"Edit {second}")).to_be_visible()
+            shots.append(_shoot(page, outdir / "edit.png"))
+
+            page.goto("/contacts/?limit=20")
+            page.get_by_role("link", name=f"Invite {second}").click()
+            dialog = page.get_by_role("dialog", name=f"Invite {second} as a client")
+            dialog.get_by_label("Message").fill("Your client portal is ready.")
+            dialog.get_by_label("Access level").select_option(label="Premium")
+            dialog.get_by_role("button", name="Send invitation").focus()
+            shots.append(_shoot(page, outdir / "invite.png"))
+        finally:
+            browser.close()
+    return shots
+
+
+def _shoot(page, path: Path) -> Path:
+    page.screenshot(path=path, animations="disabled", caret="hide")
+    return path
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    outdir = Path(argv[0]).resolve()
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
+        workdir = Path(tmp)
+        api_url = _start_sandbox(stack, workdir)
+        dashboard_url = _start_dashboard(stack, workdir, api_url)
+        for path in capture(outdir, dashboard_url, api_url):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
