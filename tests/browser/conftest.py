@@ -44,12 +44,14 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args, live_server):
-    return {
-        **browser_context_args,
-        "base_url": live_server.url,
-        "viewport": chromium.VIEWPORT,
-    }
+def base_url(live_server) -> str:
+    """Pages are opened by path; pytest-playwright hands this to every new context."""
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": chromium.VIEWPORT}
 
 
 def _point_dashboard_at(settings, server) -> None:
