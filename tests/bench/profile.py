@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import shutil
 import statistics
 import sys
 import tempfile
@@ -44,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         return _profile(args)
     finally:
         processes.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _profile(args) -> int:
