@@ -9,6 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, trigger_client_event
 
 from . import audit, taskip
+from .list_rows import contact_rows
 from .list_state import PAGE_SIZES, ListState
 from .models import AuditEntry
 
@@ -28,11 +29,18 @@ def _fetch_page(state: ListState) -> tuple[taskip.ContactPage, ListState]:
     return page, state
 
 
-def _list_context(page: taskip.ContactPage, state: ListState) -> dict:
+def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     columns = [("name", "Name"), ("email", "Email"), ("created_at", "Created")]
+    query_string = state.query_string()
     return {
         "page": page,
         "state": state,
+        "rows": contact_rows(page.contacts, query_string),
+        "query_string": query_string,
+        "can": {
+            action: request.user.has_perm(f"contacts.{action}_contact")
+            for action in ("add", "change", "delete", "invite")
+        },
         "sort_columns": {
             key: {
                 "label": label,
@@ -42,13 +50,13 @@ def _list_context(page: taskip.ContactPage, state: ListState) -> dict:
             for key, label in columns
         },
         "page_sizes": PAGE_SIZES,
-        "list_url": reverse("contact_list") + state.query_string(),
+        "list_url": reverse("contact_list") + query_string,
     }
 
 
 def _render_list(request, state: ListState, *, partial: bool):
     page, state = _fetch_page(state)
-    context = _list_context(page, state)
+    context = _list_context(request, page, state)
     if not partial:
         return render(request, "contacts/list.html", context)
     # Push the canonical URL of what is now shown, so reload, back/forward and bookmarks work.

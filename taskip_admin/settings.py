@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "contacts.sessions.SlidingExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -90,6 +91,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'dashboard.sqlite3'}")
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Concurrent gunicorn threads: WAL lets reads run beside a write, IMMEDIATE avoids
+    # "database is locked" upgrades from read to write transactions.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 10, "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -106,9 +113,9 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/contacts/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Sessions expire after two hours without a request.
+# Sessions expire after two hours without a request. contacts.sessions refreshes the expiry at
+# most once a minute, so a busy page doesn't write the session row on every request.
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: lock a username+IP pair after 5 failures for 15 minutes.
@@ -163,7 +170,6 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
 }
 
-MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {
     "version": 1,
