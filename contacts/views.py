@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, trigger_client_event
 
 from . import audit, taskip
-from .list_rows import contact_rows
+from .list_rows import contact_rows_html
 from .list_state import PAGE_SIZES, ListState
 from .models import AuditEntry
 
@@ -32,15 +32,16 @@ def _fetch_page(state: ListState) -> tuple[taskip.ContactPage, ListState]:
 def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     columns = [("name", "Name"), ("email", "Email"), ("created_at", "Created")]
     query_string = state.query_string()
+    can = {
+        action: request.user.has_perm(f"contacts.{action}_contact")
+        for action in ("add", "change", "delete", "invite")
+    }
     return {
         "page": page,
         "state": state,
-        "rows": contact_rows(page.contacts, query_string),
+        "rows": contact_rows_html(page.contacts, query_string=query_string, can=can),
         "query_string": query_string,
-        "can": {
-            action: request.user.has_perm(f"contacts.{action}_contact")
-            for action in ("add", "change", "delete", "invite")
-        },
+        "can": can,
         "sort_columns": {
             key: {
                 "label": label,
