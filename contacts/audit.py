@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Iterable
 
+from . import read_cache
 from .models import AuditEntry
 
 logger = logging.getLogger("contacts.audit")
@@ -20,6 +21,9 @@ def record(
     ok: bool = True,
     detail: str = "",
 ) -> AuditEntry:
+    # Every write (even a failed one, which may have half-happened) is recorded here, which
+    # makes this the one place that must retire the user's cached reads.
+    read_cache.forget_reads_before_this_write(request)
     entry = AuditEntry.objects.create(
         user=request.user if request.user.is_authenticated else None,
         username=request.user.get_username(),

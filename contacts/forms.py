@@ -23,8 +23,6 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class ContactForm(forms.Form):
-    label_suffix = ""
-
     first_name = forms.CharField(max_length=191)
     last_name = forms.CharField(max_length=191, required=False)
     email = forms.EmailField(max_length=191)
@@ -52,6 +50,7 @@ class ContactForm(forms.Form):
                                        help_text="Email the contact an invitation to the portal.")
 
     def __init__(self, *args, companies=(), creating=True, had_portal=False, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.creating = creating
         self.had_portal = had_portal
@@ -112,10 +111,12 @@ class ContactForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    label_suffix = ""
-
     message = forms.CharField(required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
     send_email = forms.BooleanField(required=False, initial=True, label="Send email")
     access_level = forms.ChoiceField(choices=ACCESS_LEVELS, initial="basic",
                                      label="Access level")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

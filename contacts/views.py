@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, trigger_client_event
 
-from . import audit, taskip
+from . import audit, read_cache, taskip
 from .list_rows import contact_rows_html
 from .list_state import PAGE_SIZES, ListState
 from .models import AuditEntry
@@ -20,12 +20,12 @@ def _wants_partial(request, target: str) -> bool:
     )
 
 
-def _fetch_page(state: ListState) -> tuple[taskip.ContactPage, ListState]:
-    page = taskip.list_contacts(**state.api_kwargs())
+def _fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState]:
+    page = read_cache.list_contacts(request, **state.api_kwargs())
     # A page past the end (after deletes, or an old bookmark) shows the last page instead.
     if not page.contacts and state.page > 1 and page.total_pages:
         state = state.with_page(page.total_pages)
-        page = taskip.list_contacts(**state.api_kwargs())
+        page = read_cache.list_contacts(request, **state.api_kwargs())
     return page, state
 
 
@@ -56,7 +56,7 @@ def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
 
 
 def _render_list(request, state: ListState, *, partial: bool):
-    page, state = _fetch_page(state)
+    page, state = _fetch_page(request, state)
     context = _list_context(request, page, state)
     if not partial:
         return render(request, "contacts/list.html", context)
@@ -109,9 +109,7 @@ def bulk_delete(request):
 
     if request.POST.get("confirmed") != "1":
         if select_all:
-            count_label = taskip.list_contacts(
-                page=1, limit=20, search=state.search or None
-            ).total
+            count_label = taskip.list_contacts(page=1, limit=20, search=state.search or None).total
         context = {"state": state, "ids": ids, "select_all": select_all, "count": count_label}
         template = "contacts/bulk_delete_confirm.html"
         if request.htmx:
@@ -138,7 +136,11 @@ def contact_delete(request, contact_id: int):
     state = ListState.from_query(request.POST)
     if request.POST.get("confirmed") != "1":
         contact = taskip.get_contact(contact_id=contact_id)
-        context = {"state": state, "contact": contact}
+        context = {
+            "state": state,
+            "contact": contact,
+            "from_list": request.POST.get("from") == "list",
+        }
         template = "contacts/delete_confirm.html"
         if request.htmx:
             template += "#dialog"

@@ -287,3 +287,13 @@ def sandbox(sandbox_launcher: SandboxLauncher):
     server = sandbox_launcher.start(seed=200, rate_limit=0)
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dashboard_cache():
+    """The dashboard memoizes list pages for a second; no test may see another test's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

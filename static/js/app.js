@@ -113,7 +113,19 @@
     if (event.target.type === "checkbox") syncDependentFields();
   });
 
+  // The search box and page size live outside #results; when a link inside it changes them
+  // (Clear search, say), bring the controls in line unless the user is typing there.
+  function syncToolbar() {
+    var results = document.getElementById("results");
+    var search = document.getElementById("search");
+    var limit = document.getElementById("limit");
+    if (!results) return;
+    if (search && document.activeElement !== search) search.value = results.dataset.search || "";
+    if (limit && results.dataset.limit) limit.value = results.dataset.limit;
+  }
+
   function ready(root) {
+    syncToolbar();
     syncDependentFields();
     openDialogs(root);
     updateSelection();

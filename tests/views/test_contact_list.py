@@ -138,3 +138,18 @@ def test_single_delete_confirms_then_deletes(api, login_as):
         f"{api.url}/api/public-v1/contact/7", headers={"X-Secret-Key": api.secret_key}, timeout=5
     )
     assert r.status_code == 404
+
+
+def test_identical_reads_within_a_second_make_one_api_call(api, login_as):
+    client = login_as("viewer")
+    before = len(api.api_calls())
+    for _ in range(3):
+        assert client.get("/contacts/?search=son").status_code == 200
+    assert len(api.api_calls()) - before == 1
+
+
+def test_own_writes_are_never_hidden_by_the_read_memo(api, login_as):
+    client = login_as("admin")
+    assert "Jane Smith" in client.get("/contacts/?search=smith").content.decode()
+    client.post("/contacts/bulk-delete/", {"contact_ids": [2], "confirmed": "1"})
+    assert "Jane Smith" not in client.get("/contacts/?search=smith").content.decode()
