@@ -35,6 +35,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 TASKIP_BASE_URL = env.str("TASKIP_BASE_URL", default="http://127.0.0.1:8001").rstrip("/")
 TASKIP_SECRET_KEY = _required_unless_debug("TASKIP_SECRET_KEY", "sandbox-secret")
 TASKIP_TIMEOUT = tuple(env.list("TASKIP_TIMEOUT", cast=float, default=[3.05, 10.0]))
+# Identical list reads by one user within this many seconds share one API call (0 = off).
+CONTACTS_LIST_MEMO_SECONDS = env.float("CONTACTS_LIST_MEMO_SECONDS", default=1.0)
 if len(TASKIP_TIMEOUT) != 2:
     raise ImproperlyConfigured("TASKIP_TIMEOUT is 'connect,read' in seconds, e.g. 3.05,10")
 
