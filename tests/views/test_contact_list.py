@@ -2,7 +2,7 @@ import re
 
 import requests
 
-from contacts import taskip
+from contacts import read_cache, taskip
 
 
 def _names(html: str) -> list[str]:
@@ -153,3 +153,15 @@ def test_own_writes_are_never_hidden_by_the_read_memo(api, login_as):
     assert "Jane Smith" in client.get("/contacts/?search=smith").content.decode()
     client.post("/contacts/bulk-delete/", {"contact_ids": [2], "confirmed": "1"})
     assert "Jane Smith" not in client.get("/contacts/?search=smith").content.decode()
+
+
+
+def test_a_stale_memo_is_refreshed_by_one_request(api, login_as, monkeypatch):
+    client = login_as("viewer")
+    client.get("/contacts/?search=son")
+    before = len(api.api_calls())
+    later = read_cache.clock() + 5
+    monkeypatch.setattr(read_cache, "clock", lambda: later)
+    for _ in range(3):
+        assert client.get("/contacts/?search=son").status_code == 200
+    assert len(api.api_calls()) - before == 1
