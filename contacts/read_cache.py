@@ -14,7 +14,6 @@ import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 
 from . import taskip
 
@@ -22,10 +21,33 @@ GENERATION_KEY = "contacts_generation"
 # A stale entry is kept this many lifetimes, to answer while its refresh is under way.
 KEEP_FOR_LIFETIMES = 5
 
-clock = time.time  # replaced in tests
+MAX_ENTRIES = 2000
+clock = time.monotonic  # replaced in tests
 
+# Hand-written rather than Django's cache framework: the cache backends pickle every value, and
+# unpickling 50 contacts cost more than the rest of a memo hit. A one-second memo gains nothing
+# from being shared between processes, so a dict per process (guarded by a lock) is enough.
+_entries: dict[str, tuple[float, taskip.ContactPage]] = {}
 _refreshing: set[str] = set()
-_refreshing_lock = threading.Lock()
+_lock = threading.Lock()
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
+        _refreshing.clear()
+
+
+def _store(key: str, page: taskip.ContactPage, lifetime: float) -> None:
+    now = clock()
+    with _lock:
+        if len(_entries) >= MAX_ENTRIES:
+            keep_after = now - lifetime * KEEP_FOR_LIFETIMES
+            for old in [k for k, (at, _) in _entries.items() if at < keep_after]:
+                del _entries[old]
+            if len(_entries) >= MAX_ENTRIES:
+                _entries.clear()
+        _entries[key] = (now, page)
 
 
 def list_contacts(request, **query) -> taskip.ContactPage:
@@ -37,23 +59,25 @@ def list_contacts(request, **query) -> taskip.ContactPage:
         request.session.get(GENERATION_KEY, 0),
         "&".join(f"{k}={v}" for k, v in sorted(query.items())),
     )
-    entry = cache.get(key)
+    entry = _entries.get(key)
+    if entry is not None and clock() - entry[0] >= lifetime * KEEP_FOR_LIFETIMES:
+        entry = None
     if entry is None:
         page = taskip.list_contacts(**query)
     else:
         fetched_at, page = entry
         if clock() - fetched_at < lifetime:
             return page
-        with _refreshing_lock:
+        with _lock:
             if key in _refreshing:
                 return page
             _refreshing.add(key)
         try:
             page = taskip.list_contacts(**query)
         finally:
-            with _refreshing_lock:
+            with _lock:
                 _refreshing.discard(key)
-    cache.set(key, (clock(), page), lifetime * KEEP_FOR_LIFETIMES)
+    _store(key, page, lifetime)
     return page
 
 

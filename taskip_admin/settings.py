@@ -117,8 +117,6 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Sessions expire after two hours without a request. contacts.sessions refreshes the expiry at
 # most once a minute, so a busy page doesn't write the session row on every request.
-# Sessions are read from this process's cache and written through to the database.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
