@@ -1,9 +1,13 @@
 """Hostile data, secrets, headers, lockout and the audit trail."""
 
 import logging
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
+from django.conf import settings
 from django.test import Client
 
 from contacts.models import AuditEntry
@@ -126,3 +130,54 @@ def test_the_audit_log_records_each_action(api, login_as):
     assert "Bulk delete" in page and "5, 6" in page
     by_contact = client.get("/audit/?contact=5")
     assert [e.action for e in by_contact.context["page"]] == ["bulk_delete"]
+
+
+def test_deploy_checks_are_clean_in_production_settings():
+    # The test run sets DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests; production does not.
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DJANGO_SETTINGS_MODULE": "taskip_admin.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_HTTPS": "true",
+        "DJANGO_SECRET_KEY": "a-long-production-like-secret-" + "q" * 40,
+        "TASKIP_SECRET_KEY": "x",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_settings_refuse_to_start_without_secrets():
+    env = {k: v for k, v in os.environ.items() if not k.endswith("SECRET_KEY")}
+    env.update(DJANGO_SETTINGS_MODULE="taskip_admin.settings", DJANGO_DEBUG="false")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Set DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_login_attempts_and_permission_denials_are_logged(db, django_user_model, caplog):
+    django_user_model.objects.create_user("logged", password="the-right-password-1")
+    client = Client()
+    with caplog.at_level(logging.INFO):
+        client.post("/accounts/login/", {"username": "logged", "password": "nope"})
+        client.post("/accounts/login/", {"username": "logged", "password": "the-right-password-1"})
+        client.get("/audit/")
+    messages = [r.getMessage() for r in caplog.records]
+    assert any("login failed user=logged" in m for m in messages)
+    assert any("login ok user=logged" in m for m in messages)
+    assert any("Forbidden" in m and "/audit/" in m for m in messages)
+    assert all("the-right-password-1" not in m for m in messages)
