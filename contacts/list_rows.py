@@ -6,6 +6,7 @@ design.md §8 allows the page only 10% over the call. So they are plain string f
 with every API value passed through `html.escape`, as the template's autoescape would.
 """
 
+import threading
 from functools import cache
 from html import escape
 
@@ -80,3 +81,24 @@ def contact_rows_html(
         )
     # Every API value above went through escape(); ids are ints and URLs are our own.
     return mark_safe("".join(rows))  # noqa: S308
+
+
+# A memoized list page (contacts.read_cache) is shown many times; its rows are the same each
+# time for the same links and permissions, so they are built once per page object.
+_rendered: dict[tuple, tuple[object, SafeString]] = {}
+_rendered_lock = threading.Lock()
+MAX_RENDERED = 500
+
+
+def rows_for_page(page, *, query_string: str, can: dict[str, bool]) -> SafeString:
+    key = (id(page), query_string, tuple(sorted(can.items())))
+    hit = _rendered.get(key)
+    if hit is not None and hit[0] is page:
+        return hit[1]
+    html = contact_rows_html(page.contacts, query_string=query_string, can=can)
+    with _rendered_lock:
+        if len(_rendered) >= MAX_RENDERED:
+            _rendered.clear()
+        # Holding the page keeps its id from being reused by another object meanwhile.
+        _rendered[key] = (page, html)
+    return html

@@ -9,7 +9,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, trigger_client_event
 
 from . import audit, read_cache, taskip
-from .list_rows import contact_rows_html
+from .list_rows import rows_for_page
 from .list_state import PAGE_SIZES, ListState
 from .models import AuditEntry
 
@@ -39,7 +39,7 @@ def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     return {
         "page": page,
         "state": state,
-        "rows": contact_rows_html(page.contacts, query_string=query_string, can=can),
+        "rows": rows_for_page(page, query_string=query_string, can=can),
         "query_string": query_string,
         "can": can,
         "sort_columns": {
