@@ -66,4 +66,4 @@ serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0
 	.venv/bin/gunicorn taskip_admin.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread \
-	  --workers 3 --threads 32 --no-control-socket --access-logfile - --timeout 30
+	  --workers 4 --threads 16 --no-control-socket --access-logfile - --timeout 30
