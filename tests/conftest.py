@@ -301,3 +301,24 @@ def _fresh_dashboard_cache():
     yield
     cache.clear()
     read_cache.clear()
+
+
+def _point_dashboard_at(settings, server: SandboxServer) -> None:
+    settings.TASKIP_BASE_URL = server.url
+    settings.TASKIP_SECRET_KEY = server.secret_key
+    settings.TASKIP_TIMEOUT = (1.0, 5.0)
+
+
+@pytest.fixture
+def shared_api(sandbox, settings):
+    """The dashboard pointed at the session's sandbox (200 contacts): for tests that only read."""
+    _point_dashboard_at(settings, sandbox)
+    return sandbox
+
+
+@pytest.fixture
+def api(start_sandbox, settings):
+    """The dashboard pointed at a sandbox of this test's own: for tests that change contacts."""
+    server = start_sandbox()
+    _point_dashboard_at(settings, server)
+    return server

@@ -54,27 +54,6 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": chromium.VIEWPORT}
 
 
-def _point_dashboard_at(settings, server) -> None:
-    settings.TASKIP_BASE_URL = server.url
-    settings.TASKIP_SECRET_KEY = server.secret_key
-    settings.TASKIP_TIMEOUT = (1.0, 5.0)
-
-
-@pytest.fixture
-def shared_api(sandbox, settings):
-    """The session's sandbox (200 contacts): for tests that only read."""
-    _point_dashboard_at(settings, sandbox)
-    return sandbox
-
-
-@pytest.fixture
-def api(start_sandbox, settings):
-    """A sandbox of this test's own (200 contacts): for tests that change contacts."""
-    server = start_sandbox()
-    _point_dashboard_at(settings, server)
-    return server
-
-
 def _admin_group() -> Group:
     # live_server tests flush the database after each test, which drops the groups migration
     # 0002 made; rebuild the admin group from that migration's own table of permissions.
