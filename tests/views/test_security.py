@@ -132,7 +132,7 @@ def test_the_audit_log_records_each_action(api, login_as):
     assert [e.action for e in by_contact.context["page"]] == ["bulk_delete"]
 
 
-def test_deploy_checks_are_clean_in_production_settings():
+def test_deploy_checks_are_clean_in_production_settings(tmp_path):
     # The test run sets DJANGO_ALLOW_ASYNC_UNSAFE for the browser tests; production does not.
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
@@ -141,6 +141,7 @@ def test_deploy_checks_are_clean_in_production_settings():
         "DJANGO_HTTPS": "true",
         "DJANGO_SECRET_KEY": "a-long-production-like-secret-" + "q" * 40,
         "TASKIP_SECRET_KEY": "x",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'dashboard.sqlite3'}",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
