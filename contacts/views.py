@@ -82,13 +82,21 @@ def _selected_ids(request) -> list[int]:
     return sorted(set(ids))
 
 
-def _after_change(request, state: ListState, dialog_event: str = "dialog:close"):
+def _count_matching(state: ListState) -> int:
+    page = taskip.list_contacts(page=1, limit=1, search=state.search or None)
+    if page.total is not None:
+        return page.total
+    # An API answer without pagination totals: count by walking the ids instead.
+    return len(taskip.contact_ids_matching(search=state.search or None))
+
+
+def _after_change(request, state: ListState):
     """After a change: htmx gets the current list state re-rendered, a plain POST a redirect."""
     if request.htmx:
         response = _render_list(request, state, partial=True)
         response["HX-Retarget"] = "#results"
         response["HX-Reswap"] = "outerHTML"
-        return trigger_client_event(response, dialog_event)
+        return trigger_client_event(response, "dialog:close")
     return redirect(reverse("contact_list") + state.query_string())
 
 
@@ -97,20 +105,14 @@ def _after_change(request, state: ListState, dialog_event: str = "dialog:close")
 def bulk_delete(request):
     state = ListState.from_query(request.POST)
     select_all = request.POST.get("select_all") == "1"
-    if select_all:
-        count_label = None
-        ids: list[int] = []
-    else:
-        ids = _selected_ids(request)
-        if not ids:
-            messages.warning(request, "Select at least one contact to delete.")
-            return _after_change(request, state)
-        count_label = len(ids)
+    ids = [] if select_all else _selected_ids(request)
+    if not select_all and not ids:
+        messages.warning(request, "Select at least one contact to delete.")
+        return _after_change(request, state)
 
     if request.POST.get("confirmed") != "1":
-        if select_all:
-            count_label = taskip.list_contacts(page=1, limit=20, search=state.search or None).total
-        context = {"state": state, "ids": ids, "select_all": select_all, "count": count_label}
+        count = len(ids) if not select_all else _count_matching(state)
+        context = {"state": state, "ids": ids, "select_all": select_all, "count": count}
         template = "contacts/bulk_delete_confirm.html"
         if request.htmx:
             template += "#dialog"
@@ -123,7 +125,9 @@ def bulk_delete(request):
     try:
         deleted = taskip.bulk_delete_contacts(contact_ids=ids) if ids else 0
     except taskip.TaskipError as error:
-        audit.record(request, AuditEntry.Action.BULK_DELETE, ids, ok=False, detail=str(error))
+        audit.record(
+            request, AuditEntry.Action.BULK_DELETE, ids, ok=False, detail=type(error).__name__
+        )
         raise
     audit.record(request, AuditEntry.Action.BULK_DELETE, ids)
     messages.success(request, f"{deleted} contact{'' if deleted == 1 else 's'} deleted")
@@ -148,7 +152,9 @@ def contact_delete(request, contact_id: int):
     try:
         taskip.delete_contact(contact_id=contact_id)
     except taskip.TaskipError as error:
-        audit.record(request, AuditEntry.Action.DELETE, [contact_id], ok=False, detail=str(error))
+        audit.record(
+            request, AuditEntry.Action.DELETE, [contact_id], ok=False, detail=type(error).__name__
+        )
         raise
     audit.record(request, AuditEntry.Action.DELETE, [contact_id])
     messages.success(request, "1 contact deleted")
