@@ -8,6 +8,8 @@ import logging
 import math
 
 from django.shortcuts import render
+from django.urls import reverse
+from django_htmx.http import trigger_client_event
 
 from . import taskip
 
@@ -57,12 +59,21 @@ class TaskipErrorMiddleware:
             logger.critical("TaskIP rejected the configured key (status %s)", exception.status)
         else:
             logger.warning("TaskIP error on %s: %s", request.path, type(exception).__name__)
-        context = {"title": title, "explanation": explanation, "status": status}
-        if request.htmx and not request.htmx.history_restore_request:
-            # Show the problem in place and leave the last good content on screen.
+        in_place = request.htmx and not request.htmx.history_restore_request
+        if in_place:
+            retry_url = request.htmx.current_url or reverse("contact_list")
+        elif request.method == "GET":
+            retry_url = request.get_full_path()
+        else:
+            retry_url = reverse("contact_list")  # a failed POST is not retried by a link
+        context = {"title": title, "explanation": explanation, "retry_url": retry_url}
+        if in_place:
+            # Show the problem in place and leave the last good content on screen; close any
+            # dialog, which would otherwise hide the message behind it.
             response = render(request, "api_error.html#alert", context, status=status)
             response["HX-Retarget"] = "#api-status"
             response["HX-Reswap"] = "innerHTML"
+            response = trigger_client_event(response, "dialog:close")
         else:
             response = render(request, "api_error.html", context, status=status)
         if isinstance(exception, taskip.TaskipRateLimited) and exception.retry_after:

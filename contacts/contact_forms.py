@@ -5,7 +5,7 @@ import contextlib
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -81,8 +81,9 @@ def _show_api_error(form: ContactForm, error: taskip.TaskipError) -> int:
     return status
 
 
-def _render_form(request, form: ContactForm, *, contact_id=None, original=None, conflicts=None,
-                 status=200):
+def _render_form(
+    request, form: ContactForm, *, contact_id=None, original=None, conflicts=None, status=200
+):
     selected = _selected_company(form.data if form.is_bound else form.initial)
     form.fields["company_id"].widget.choices = [("", "—")] + [
         (c.id, c.name) for c in _companies(selected)
@@ -123,8 +124,14 @@ def contact_create(request):
         contact = taskip.create_contact(fields=fields)
     except taskip.TaskipError as error:
         status = _show_api_error(form, error)
-        audit.record(request, AuditEntry.Action.CREATE, [], changed_fields=fields, ok=False,
-                     detail=type(error).__name__)
+        audit.record(
+            request,
+            AuditEntry.Action.CREATE,
+            [],
+            changed_fields=fields,
+            ok=False,
+            detail=type(error).__name__,
+        )
         return _render_form(request, form, status=status)
     audit.record(request, AuditEntry.Action.CREATE, [contact.id], changed_fields=fields)
     invited = " and invited" if fields["invite_client"] else ""
@@ -140,12 +147,21 @@ def _load_original(token: str) -> dict | None:
     return original if isinstance(original, dict) else None
 
 
+def _comparable(value: object) -> object:
+    # Browsers send a textarea's line breaks as CRLF and the form strips text: neither is an edit.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def _differ(a: object, b: object) -> bool:
+    return _comparable(a) != _comparable(b)
+
+
 def _conflicts(mine: dict, original: dict, current: dict) -> dict[str, dict[str, object]]:
     """Fields this user changed that someone else also changed, to something different."""
     return {
         name: {"mine": value, "theirs": current.get(name)}
         for name, value in mine.items()
-        if current.get(name) != original.get(name) and current.get(name) != value
+        if _differ(current.get(name), original.get(name)) and _differ(current.get(name), value)
     }
 
 
@@ -175,7 +191,9 @@ def contact_edit(request, contact_id: int):
     for name in CONTACT_FIELDS:
         if request.POST.get(f"resolve_{name}") == "theirs":
             typed[name] = original.get(name)
-    changes = {name: typed[name] for name in CONTACT_FIELDS if typed[name] != original.get(name)}
+    changes = {
+        name: typed[name] for name in CONTACT_FIELDS if _differ(typed[name], original.get(name))
+    }
     password = form.cleaned_data.get("password")
     if not changes and not password:
         messages.info(request, "Nothing was changed.")
@@ -184,21 +202,43 @@ def contact_edit(request, contact_id: int):
         current = taskip.get_contact(contact_id=contact_id).editable_values()
         conflicts = _conflicts(changes, original, current)
         if conflicts:
-            # Show both values; the form now starts from what is saved, so saving again
-            # keeps whatever the user settles on for each conflicting field.
+            # Start again from what is saved now plus this user's own edits, so saving after
+            # choosing per conflicting field can't undo someone else's other changes.
             messages.warning(
                 request,
                 "Someone else changed this contact while you were editing. Nothing was saved.",
             )
-            return _render_form(request, form, contact_id=contact_id, original=current,
-                                conflicts=conflicts, status=409)
+            merged = {**current, **changes}
+            again = ContactForm(
+                initial={
+                    **merged,
+                    "access_portal": bool(merged.get("access_portal")),
+                    "password": password or "",
+                },
+                creating=False,
+                had_portal=bool(current.get("access_portal")),
+            )
+            return _render_form(
+                request,
+                again,
+                contact_id=contact_id,
+                original=current,
+                conflicts=conflicts,
+                status=409,
+            )
         if password:
             changes["password"] = password
         taskip.update_contact(contact_id=contact_id, changes=changes)
     except taskip.TaskipError as error:
         status = _show_api_error(form, error)
-        audit.record(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=changes,
-                     ok=False, detail=type(error).__name__)
+        audit.record(
+            request,
+            AuditEntry.Action.UPDATE,
+            [contact_id],
+            changed_fields=changes,
+            ok=False,
+            detail=type(error).__name__,
+        )
         return _render_form(request, form, status=status, **render_again)
     audit.record(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=changes)
     name = " ".join(filter(None, [typed["first_name"], typed["last_name"]]))
@@ -207,9 +247,13 @@ def contact_edit(request, contact_id: int):
 
 
 @require_GET
-@permission_required("contacts.view_contact", raise_exception=True)
 def company_options(request):
     """The company picker's <option>s for a search, keeping the current choice selectable."""
+    if not (
+        request.user.has_perm("contacts.add_contact")
+        or request.user.has_perm("contacts.change_contact")
+    ):
+        raise PermissionDenied
     search = request.GET.get("company_search", "").strip()[:100]
     selected = _selected_company(request.GET)
     companies = list(taskip.list_companies(search=search or None, limit=100).companies)

@@ -106,6 +106,8 @@ class ContactForm(forms.Form):
                 value = dict(value or {})
             elif value is None and not name.endswith("_id"):
                 value = ""
+            elif isinstance(value, str):
+                value = value.replace("\r\n", "\n")
             values[name] = value
         return values
 

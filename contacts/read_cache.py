@@ -10,6 +10,7 @@ identical requests keep getting the previous answer for that moment, instead of 
 calling the API at once (and all of them waiting).
 """
 
+import secrets
 import threading
 import time
 
@@ -82,4 +83,8 @@ def list_contacts(request, **query) -> taskip.ContactPage:
 
 
 def forget_reads_before_this_write(request) -> None:
-    request.session[GENERATION_KEY] = request.session.get(GENERATION_KEY, 0) + 1
+    # A fresh random token (not a counter: two sessions of one user would share counters), saved
+    # at once because Django skips saving the session on a 5xx answer, and a write that timed
+    # out may still have happened.
+    request.session[GENERATION_KEY] = secrets.token_hex(8)
+    request.session.save()

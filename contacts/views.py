@@ -122,6 +122,12 @@ def bulk_delete(request):
         ids = taskip.contact_ids_matching(
             search=state.search or None, sort=state.sort or None, order=state.order
         )
+        if str(len(ids)) != request.POST.get("count"):
+            # The matches changed since the dialog named a number: ask again, delete nothing.
+            messages.warning(request, "The matching contacts changed; check the new count.")
+            context = {"state": state, "ids": [], "select_all": True, "count": len(ids)}
+            template = "contacts/bulk_delete_confirm.html" + ("#dialog" if request.htmx else "")
+            return render(request, template, context, status=409)
     try:
         deleted = taskip.bulk_delete_contacts(contact_ids=ids) if ids else 0
     except taskip.TaskipError as error:

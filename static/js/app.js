@@ -124,6 +124,16 @@
     if (limit && results.dataset.limit) limit.value = results.dataset.limit;
   }
 
+  // A swap that replaced the focused link (Next page, a sort header, a form row button) would
+  // leave keyboard users at the top of the document; keep them in the part that changed.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (document.activeElement && document.activeElement !== document.body) return;
+    var target = event.detail.target && document.getElementById(event.detail.target.id);
+    if (!target || target.id === "dialog-slot" || target.id === "api-status") return;
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus({ preventScroll: true });
+  });
+
   function ready(root) {
     syncToolbar();
     syncDependentFields();

@@ -411,7 +411,8 @@ def delete_all_matching(dashboard: Dashboard, staff: requests.Session, sandbox: 
                         search: str) -> BulkDelete:
     before_total = matching_total(sandbox, search)
     _get(staff, f"{dashboard.url}{LIST_PATH}?search={search}")  # as staff would: list first
-    data = {"select_all": "1", "search": search, "confirmed": "1",
+    # The dialog names the count it will delete; the confirmation carries it back.
+    data = {"select_all": "1", "search": search, "confirmed": "1", "count": str(before_total),
             "csrfmiddlewaretoken": staff.cookies.get("csrftoken", "")}
     outcome = {}
 

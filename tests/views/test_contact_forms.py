@@ -247,3 +247,35 @@ def test_company_picker_filters_by_search_and_keeps_the_choice(shared_api, login
     assert '<option value="5">Acme Corp</option>' in html
     assert '<option value="3" selected>' in html
     assert "Marketing Pro" not in html
+
+
+def test_resolving_a_conflict_keeps_the_other_users_other_changes(api, login_as):
+    client = login_as("editor")
+    data = _edit_form_data(client, 2, position="Mine")
+    _api_put(api, 2, {"position": "Theirs", "phone_number": "555-9999"})
+    conflict = client.post("/contacts/2/edit/", data)
+    assert conflict.status_code == 409
+    form = conflict.context["form"]
+    assert form["phone_number"].value() == "555-9999"
+    assert form["position"].value() == "Mine"
+    retry = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    retry.pop("access_portal", None)
+    if form["access_portal"].value():
+        retry["access_portal"] = "on"
+    retry["custom_key"] = [k for k, _ in conflict.context["custom_rows"]]
+    retry["custom_value"] = [v for _, v in conflict.context["custom_rows"]]
+    retry.update(original=conflict.context["original"], resolve_position="theirs")
+    assert client.post("/contacts/2/edit/", retry).status_code == 302
+    after = _api_get(api, 2)
+    assert after["phone_number"] == "555-9999" and after["position"] == "Theirs"
+
+
+def test_line_breaks_and_edge_spaces_are_not_edits(api, login_as):
+    client = login_as("editor")
+    _api_put(api, 2, {"details": "line one\nline two"})
+    data = _edit_form_data(client, 2)
+    data["details"] = "line one\r\nline two"
+    calls = len(api.api_calls())
+    response = client.post("/contacts/2/edit/", data, follow=True)
+    assert "Nothing was changed." in response.content.decode()
+    assert not [c for c in api.api_calls()[calls:] if c.method == "PUT"]

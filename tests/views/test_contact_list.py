@@ -116,7 +116,10 @@ def test_select_all_matching_deletes_every_match_across_pages(api, login_as):
     confirm = client.post("/contacts/bulk-delete/", {"select_all": "1", "search": "a"})
     assert f"Delete {len(matching)} contacts?" in confirm.content.decode()
     before = len(api.api_calls())
-    client.post("/contacts/bulk-delete/", {"select_all": "1", "search": "a", "confirmed": "1"})
+    client.post(
+        "/contacts/bulk-delete/",
+        {"select_all": "1", "search": "a", "confirmed": "1", "count": str(len(matching))},
+    )
     calls = [(m, p.split("?")[0]) for m, p, _ in api.api_calls()[before:]]
     assert calls.count(("POST", "/api/public-v1/contact/bulk-delete")) == 1
     assert taskip.contact_ids_matching(search="a") == []
@@ -165,3 +168,28 @@ def test_a_stale_memo_is_refreshed_by_one_request(api, login_as, monkeypatch):
     for _ in range(3):
         assert client.get("/contacts/?search=son").status_code == 200
     assert len(api.api_calls()) - before == 1
+
+
+def test_select_all_deletes_nothing_if_the_matches_changed_since_the_dialog(api, login_as):
+    client = login_as("admin")
+    confirm = client.post("/contacts/bulk-delete/", {"select_all": "1", "search": "smith"})
+    count = confirm.context["count"]
+    taskip.create_contact(fields={"first_name": "New", "last_name": "Smith", "email": "n@s.org"})
+    again = client.post(
+        "/contacts/bulk-delete/",
+        {"select_all": "1", "search": "smith", "confirmed": "1", "count": str(count)},
+    )
+    assert again.status_code == 409
+    assert again.context["count"] == count + 1
+    assert len(taskip.contact_ids_matching(search="smith")) == count + 1
+
+
+def test_expired_session_sends_htmx_to_the_login_page_whole(db):
+    from django.test import Client
+
+    response = Client().get(
+        "/contacts/?search=x",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/contacts/?page=2"},
+    )
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/accounts/login/?next=%2Fcontacts%2F%3Fpage%3D2"
