@@ -10,7 +10,7 @@ from django_htmx.http import push_url, trigger_client_event
 
 from . import audit, read_cache, taskip
 from .list_rows import rows_for_page
-from .list_state import PAGE_SIZES, ListState
+from .list_state import PAGE_SIZES, SORTS, ListState
 from .models import AuditEntry
 
 
@@ -30,7 +30,6 @@ def _fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListStat
 
 
 def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
-    columns = [("name", "Name"), ("email", "Email"), ("created_at", "Created")]
     query_string = state.query_string()
     can = {
         action: request.user.has_perm(f"contacts.{action}_contact")
@@ -43,12 +42,8 @@ def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
         "query_string": query_string,
         "can": can,
         "sort_columns": {
-            key: {
-                "label": label,
-                "aria_sort": state.aria_sort(key),
-                "next_order": state.sort_link_order(key),
-            }
-            for key, label in columns
+            key: {"aria_sort": state.aria_sort(key), "next_order": state.sort_link_order(key)}
+            for key in SORTS
         },
         "page_sizes": PAGE_SIZES,
         "list_url": reverse("contact_list") + query_string,
@@ -90,6 +85,13 @@ def _count_matching(state: ListState) -> int:
     return len(taskip.contact_ids_matching(search=state.search or None))
 
 
+def _confirm_bulk_delete(request, state, *, ids, select_all, count, status=200):
+    """The dialog (htmx) or page (plain POST) that names what will be deleted."""
+    context = {"state": state, "ids": ids, "select_all": select_all, "count": count}
+    template = "contacts/bulk_delete_confirm.html" + ("#dialog" if request.htmx else "")
+    return render(request, template, context, status=status)
+
+
 def _after_change(request, state: ListState):
     """After a change: htmx gets the current list state re-rendered, a plain POST a redirect."""
     if request.htmx:
@@ -112,11 +114,7 @@ def bulk_delete(request):
 
     if request.POST.get("confirmed") != "1":
         count = len(ids) if not select_all else _count_matching(state)
-        context = {"state": state, "ids": ids, "select_all": select_all, "count": count}
-        template = "contacts/bulk_delete_confirm.html"
-        if request.htmx:
-            template += "#dialog"
-        return render(request, template, context)
+        return _confirm_bulk_delete(request, state, ids=ids, select_all=select_all, count=count)
 
     if select_all:
         ids = taskip.contact_ids_matching(
@@ -125,9 +123,9 @@ def bulk_delete(request):
         if str(len(ids)) != request.POST.get("count"):
             # The matches changed since the dialog named a number: ask again, delete nothing.
             messages.warning(request, "The matching contacts changed; check the new count.")
-            context = {"state": state, "ids": [], "select_all": True, "count": len(ids)}
-            template = "contacts/bulk_delete_confirm.html" + ("#dialog" if request.htmx else "")
-            return render(request, template, context, status=409)
+            return _confirm_bulk_delete(
+                request, state, ids=[], select_all=True, count=len(ids), status=409
+            )
     try:
         deleted = taskip.bulk_delete_contacts(contact_ids=ids) if ids else 0
     except taskip.TaskipError as error:
