@@ -77,6 +77,10 @@ class ListState:
             "order": self.order if self.sort else None,
         }
 
+    def sorted_by(self, column: str) -> "ListState":
+        """The state a click on `column`'s header asks for (back to the first page)."""
+        return replace(self, sort=column, order=self.sort_link_order(column), page=1)
+
     def sort_link_order(self, column: str) -> str:
         """Clicking a header sorts ascending; clicking the sorted column again flips it."""
         if self.sort == column and self.order == "asc":

@@ -1,5 +1,8 @@
 """Contact list, detail and delete. Every contact read or write goes through `contacts.taskip`."""
 
+from dataclasses import replace
+from functools import cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
@@ -29,24 +32,40 @@ def _fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListStat
     return page, state
 
 
+@cache
+def _urls() -> dict[str, str]:
+    # Reversed once per process: the list page would otherwise reverse them on every render.
+    return {name: reverse(f"contact_{name}") for name in ("list", "create", "bulk_delete")}
+
+
 def _list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     query_string = state.query_string()
     can = {
         action: request.user.has_perm(f"contacts.{action}_contact")
         for action in ("add", "change", "delete", "invite")
     }
+    urls = _urls()
+    list_url = urls["list"]
+    # Links are built here rather than with {% querystring %}: the list is the busiest page.
     return {
         "page": page,
         "state": state,
         "rows": rows_for_page(page, query_string=query_string, can=can),
         "query_string": query_string,
         "can": can,
+        "urls": urls,
         "sort_columns": {
-            key: {"aria_sort": state.aria_sort(key), "next_order": state.sort_link_order(key)}
+            key: {"aria_sort": state.aria_sort(key),
+                  "url": list_url + state.sorted_by(key).query_string()}
             for key in SORTS
         },
+        "previous_url": list_url + state.with_page(page.page - 1).query_string()
+        if page.has_previous else "",
+        "next_url": list_url + state.with_page(page.page + 1).query_string()
+        if page.has_next else "",
+        "clear_search_url": list_url + replace(state, search="", page=1).query_string(),
         "page_sizes": PAGE_SIZES,
-        "list_url": reverse("contact_list") + query_string,
+        "list_url": list_url + query_string,
     }
 
 

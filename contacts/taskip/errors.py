@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import orjson
 import requests
 
 # Field names of the document's stale "Contact Object" schema (and of its example error, which
@@ -162,12 +163,22 @@ def _decode(response: requests.Response) -> tuple[dict[str, Any] | None, str | N
     if ctype and not (ctype == "application/json" or ctype.endswith("+json")):
         return None, f"TaskIP answered with {ctype} instead of JSON."
     try:
-        body = json.loads(response.content)
+        body = _loads(response.content)
     except ValueError:  # JSONDecodeError and UnicodeDecodeError
         return None, "TaskIP answered with malformed JSON."
     if not isinstance(body, dict):
         return None, "TaskIP answered with JSON that is not an object."
     return body, None
+
+
+def _loads(content: bytes) -> Any:
+    # orjson decodes a 50-contact page in a quarter of json's time (design.md §8 leaves the list
+    # page 10% over its API call). It is stricter than json about a UTF-8 BOM, NaN and lone
+    # surrogates; an answer it refuses gets json's more forgiving reading.
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def _message(body: dict[str, Any] | None) -> str | None:

@@ -237,19 +237,18 @@ def _run(args, processes: Processes, workdir: Path):
 
     # 5. concurrent staff, for make serve's sizing and the alternatives
     _step(f"5. {args.clients} concurrent staff logging in")
-    sessions = _staff_sessions(dashboard.url, password, args.clients)
+    sessions = _staff_sessions(dashboard.url, password, args.clients)  # Django sessions
     for sizing in [serve_sizing, *alternatives]:
-        if True:  # every sizing gets a fresh gunicorn with the settings `make serve` has
-            processes.stop(dashboard.process)
-            dashboard = start_dashboard(processes, workdir, name=f"gunicorn-{sizing[0]}x"
-                                        f"{sizing[1]}", env=env_small, workers=sizing[0],
-                                        threads=sizing[1])
-            for session in sessions:  # same staff sessions (the DB holds them), new pools
-                session.close()
+        # Every sizing gets a fresh gunicorn, with the settings `make serve` has.
+        processes.stop(dashboard.process)
+        dashboard = start_dashboard(processes, workdir, name=f"gunicorn-{sizing[0]}x{sizing[1]}",
+                                    env=env_small, workers=sizing[0], threads=sizing[1])
+        # The same staff sessions (the DB holds them), on new connections.
+        clients = [measure.LeanClient.for_session(dashboard.url, s) for s in sessions]
         label = "make serve" if sizing == serve_sizing else "alternative"
         _step(f"5. load, gunicorn {dashboard.sizing} ({label}), {args.duration:.0f} s")
         result = measure.concurrent_load(
-            f"{dashboard.url}{measure.LIST_PATH}", sessions, label=dashboard.sizing,
+            measure.LIST_PATH, clients, label=dashboard.sizing,
             duration=args.duration,
             watch={"gunicorn": dashboard.process, "sandbox": small.process},
         )  # fmt: skip
@@ -270,9 +269,10 @@ def _run(args, processes: Processes, workdir: Path):
 
     # The sandbox alone under the same load: the ceiling it puts on any dashboard.
     _step(f"5. load, the sandbox alone, {args.sandbox_duration:.0f} s")
-    api_sessions = [small.session() for _ in range(args.clients)]
+    api_clients = [measure.LeanClient(small.url, {"X-Secret-Key": small.secret_key})
+                   for _ in range(args.clients)]
     alone = measure.concurrent_load(
-        f"{small.url}{ratio.api_target}", api_sessions, label="sandbox",
+        ratio.api_target, api_clients, label="sandbox",
         duration=args.sandbox_duration, watch={"sandbox": small.process},
     )  # fmt: skip
     rows.append(Row(f"(diagnostic) {args.clients} clients on the sandbox's list call alone",
