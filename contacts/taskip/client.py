@@ -66,9 +66,15 @@ class TaskipClient:
         query = {"page": page, "limit": limit, "search": search or None, "sort": sort,
                  "order": order}
         path = f"{API}/contact"
-        body = self._object("GET", path, query={k: v for k, v in query.items() if v is not None})
-        return _parse(parse_contact_page, body, body=body, method="GET", path=path, page=page,
-                      limit=limit, search=search or None)
+
+        def parse(body: dict[str, Any] | None) -> ContactPage:
+            body = _required(body, "GET", path)
+            return _parse(parse_contact_page, body, body=body, method="GET", path=path,
+                          page=page, limit=limit, search=search or None)
+
+        return self._transport.get_parsed(
+            path, query={k: v for k, v in query.items() if v is not None}, parse=parse
+        )
 
     def get_contact(self, *, contact_id: int) -> Contact:
         path = f"{API}/contact/{_id(contact_id)}"
@@ -142,14 +148,17 @@ class TaskipClient:
     # ---- plumbing ------------------------------------------------------------------------
 
     def _object(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        body = self._transport.request(method, path, **kwargs)
-        if body is None:
-            raise TaskipBadResponse("TaskIP answered with an empty body where data was expected.",
-                                    method=method, path=path)
-        return body
+        return _required(self._transport.request(method, path, **kwargs), method, path)
 
     def _contact_in(self, body: dict[str, Any], method: str, path: str) -> Contact:
         return _parse(parse_contact, body.get("data"), body=body, method=method, path=path)
+
+
+def _required(body: dict[str, Any] | None, method: str, path: str) -> dict[str, Any]:
+    if body is None:
+        raise TaskipBadResponse("TaskIP answered with an empty body where data was expected.",
+                                method=method, path=path)
+    return body
 
 
 def _parse(parse: Callable[..., Any], value: Any, *, body: dict[str, Any], method: str,

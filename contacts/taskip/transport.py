@@ -6,13 +6,14 @@ Modelled on stripe-python's `_http_client.py`: urllib3's own retries are off so 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import requests
@@ -28,6 +29,7 @@ from .errors import (
 )
 
 logger = logging.getLogger("contacts.taskip")
+T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -35,6 +37,7 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 5.0
 SHORT_RATE_LIMIT_WAIT = 2.0
 POOL_SIZE = 32  # >= gunicorn threads per worker, so no request waits for a connection
+ANSWERS_KEPT = 64  # parsed list pages kept for reuse (a 50-contact page is ~100 kB of objects)
 
 # What a failed attempt tells us about whether TaskIP may have acted on it.
 UNSENT = "unsent"  # never reached the server: any method may be retried
@@ -102,6 +105,9 @@ class Transport:
         self._max_retries = max_retries
         self._sleep, self._rand, self._clock, self._now = sleep, rand, clock, now
         self._session = session if session is not None else new_session()
+        # (target, status, content type) -> (digest of the body, parsed value); see get_parsed.
+        self._answers: dict[tuple, tuple[bytes, Any]] = {}
+        self._answers_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url}>"
@@ -120,6 +126,45 @@ class Transport:
         `missing_ok_after_retry`: a 404 after an attempt that may have succeeded means that
         attempt did the work (a retried DELETE).
         """
+        response, target = self._exchange(method, path, query=query, json=json,
+                                          missing_ok_after_retry=missing_ok_after_retry)
+        if response is None:
+            return None
+        return check_response(response, method=method, path=target, now=self._now())
+
+    def get_parsed(self, path: str, *, query: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
+        """GET `path` and return `parse(body)`, reusing the value parsed last time when TaskIP
+        answers this same request with exactly the same status, type and bytes.
+
+        The call is always made (nothing is served without asking TaskIP); only the work of
+        decoding and parsing an answer already seen is skipped. Unchanged list pages are the
+        common case: a busy office reads the same pages over and over between edits.
+        """
+        response, target = self._exchange("GET", path, query=query)
+        assert response is not None  # only a retried DELETE may come back without one
+        key = (target, response.status_code, response.headers.get("Content-Type"))
+        digest = hashlib.blake2b(response.content, digest_size=16).digest()
+        seen = self._answers.get(key)
+        if seen is not None and seen[0] == digest:
+            return seen[1]
+        value = parse(check_response(response, method="GET", path=target, now=self._now()))
+        with self._answers_lock:
+            self._answers.pop(key, None)
+            while len(self._answers) >= ANSWERS_KEPT:
+                self._answers.pop(next(iter(self._answers)))  # the least recently stored
+            self._answers[key] = (digest, value)
+        return value
+
+    def _exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, Any] | None = None,
+        json: Any = None,
+        missing_ok_after_retry: bool = False,
+    ) -> tuple[requests.Response | None, str]:
+        """Send with retries; the final answer and the request target, or a TaskipError."""
         target = path + ("?" + urlencode(query, doseq=True) if query else "")
         url = self.base_url + target
         deadline_at = self._clock() + self._deadline
@@ -159,7 +204,7 @@ class Transport:
             level = logging.INFO if status < 500 and status != 429 else logging.WARNING
             self._log(method, target, status, started, attempt, level)
             if status == 404 and missing_ok_after_retry and maybe_done:
-                return None
+                return None, target
             if (status in RETRY_STATUSES and method in IDEMPOTENT_METHODS
                     and retries < self._max_retries):
                 delay = self._backoff(retries)
@@ -176,7 +221,7 @@ class Transport:
                     waited_for_rate_limit = True
                     self._sleep(wait)
                     continue
-            return check_response(response, method=method, path=target, now=self._now())
+            return response, target
 
     def _backoff(self, retries_done: int) -> float:
         # Exponential with "equal jitter": half fixed, half random, so retries spread out but

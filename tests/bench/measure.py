@@ -96,7 +96,13 @@ def api_calls_during(sandbox: Sandbox, action) -> list[tuple[str, str, int]]:
 
 
 def list_page_vs_api(dashboard: Dashboard, staff: requests.Session, sandbox: Sandbox, *,
-                     runs: int = 30, warmup: int = 5, time_limit: float = 40.0) -> Ratio:
+                     runs: int = 30, warmup: int = 5, time_limit: float = 40.0,
+                     new_answers: bool = False) -> Ratio:
+    """Median page time against median API time, interleaved.
+
+    `new_answers`: before each timed pair, edit a contact on the page through the API, so the
+    dashboard never sees an answer twice and decodes, parses and renders every one afresh.
+    """
     page_url = f"{dashboard.url}{LIST_PATH}?limit=50"
     page_session = clone_session(staff)
     # The API call the page wraps, exactly as the dashboard sent it (from the sandbox's log).
@@ -106,6 +112,14 @@ def list_page_vs_api(dashboard: Dashboard, staff: requests.Session, sandbox: San
         raise RuntimeError(f"the list page made {len(calls)} API calls: {calls}")
     api_url = f"{sandbox.url}{targets[0]}"
     api_session = sandbox.session()
+    edited = _get(api_session, api_url).json()["data"][0]["id"] if new_answers else None
+
+    def change(run: int) -> None:
+        if edited is not None:
+            response = api_session.put(f"{sandbox.api_url}/contact/{edited}",
+                                       json={"position": f"Bench run {run}"}, timeout=TIMEOUT)
+            response.raise_for_status()
+
     for _ in range(warmup):
         _timed_get(page_session, page_url)
         _timed_get(api_session, api_url)
@@ -114,6 +128,7 @@ def list_page_vs_api(dashboard: Dashboard, staff: requests.Session, sandbox: San
     for run in range(runs):
         if time.monotonic() > deadline:
             break
+        change(run)
         # Interleaved, alternating which goes first, so drift hits both sides alike.
         if run % 2:
             apis.append(_timed_get(api_session, api_url))

@@ -302,3 +302,47 @@ def test_a_transport_failure_that_is_not_retryable_is_unavailable(client, rsps) 
     assert not caught.value.is_timeout
     assert len(rsps.calls) == 1
 
+
+
+# ---- reusing what was parsed for an answer already seen ------------------------------------
+
+
+def _list_body(*names: str) -> dict[str, Any]:
+    contacts = [contact_json(i + 1, full_name=name) for i, name in enumerate(names)]
+    return {"data": contacts, "meta": {"current_page": 1, "per_page": 50, "total": len(names)}}
+
+
+def test_an_unchanged_answer_is_not_parsed_again_but_still_asked_for(client, rsps) -> None:
+    rsps.add("GET", url("/contact"), json=_list_body("Ann", "Bob"))
+    first = client.list_contacts()
+    second = client.list_contacts()
+    assert len(rsps.calls) == 2  # TaskIP is asked every time
+    assert second is first
+
+
+def test_a_changed_answer_is_parsed_anew(client, rsps) -> None:
+    rsps.add("GET", url("/contact"), json=_list_body("Ann", "Bob"))
+    rsps.add("GET", url("/contact"), json=_list_body("Ann", "Robert"))
+    first = client.list_contacts()
+    second = client.list_contacts()
+    assert [c.full_name for c in first.contacts] == ["Ann", "Bob"]
+    assert [c.full_name for c in second.contacts] == ["Ann", "Robert"]
+
+
+def test_the_same_bytes_for_another_query_are_parsed_for_that_query(client, rsps) -> None:
+    rsps.add("GET", url("/contact"), json={"data": [contact_json(1)], "meta": {}})
+    page_one = client.list_contacts(page=1, limit=1)
+    page_two = client.list_contacts(page=2, limit=1)
+    assert (page_one.page, page_two.page) == (1, 2)  # the page number came from the query
+
+
+def test_an_error_after_a_good_answer_is_still_an_error(client, rsps) -> None:
+    body = _list_body("Ann")
+    rsps.add("GET", url("/contact"), json=body)
+    rsps.add("GET", url("/contact"), json={**body, "success": False, "status_code": 403})
+    client.list_contacts()
+    with pytest.raises(taskip.TaskipUnauthorized):
+        client.list_contacts()
+    rsps.add("GET", url("/contact"), json={"message": "Server Error"}, status=500)
+    with pytest.raises(taskip.TaskipUnavailable):
+        client.list_contacts()
