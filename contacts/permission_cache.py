@@ -8,6 +8,8 @@ user within PERMISSION_CACHE_SECONDS.
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 
+from .fast_lookups import user_by_id
+
 PERMISSION_CACHE_SECONDS = 30
 
 
@@ -23,3 +25,8 @@ class CachedPermissionsBackend(ModelBackend):
                 cache.set(key, perms, PERMISSION_CACHE_SECONDS)
             user_obj._perm_cache = perms
         return user_obj._perm_cache
+
+    def get_user(self, user_id):
+        # ModelBackend.get_user, with the user read by fast_lookups (it runs on every request).
+        user = user_by_id(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

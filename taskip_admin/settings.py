@@ -122,6 +122,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 # Sessions expire after two hours without a request. contacts.sessions refreshes the expiry at
 # most once a minute, so a busy page doesn't write the session row on every request.
+SESSION_ENGINE = "contacts.fast_lookups"
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
