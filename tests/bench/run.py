@@ -271,13 +271,19 @@ def _run(args, processes: Processes, workdir: Path):
             duration=args.duration,
             watch={"gunicorn": dashboard.process, "sandbox": small.process},
         )  # fmt: skip
+        # The budget is make serve's; other sizings are shown for comparison only.
+        budgeted = sizing == serve_sizing
         prefix = f"{args.clients} staff, gunicorn {dashboard.sizing} ({label})"
+        if not budgeted:
+            prefix = f"(diagnostic) {prefix}"
         rows.append(Row(f"{prefix}: throughput", f"{result.throughput:.0f} req/s",
-                        ">= 200 req/s", result.throughput >= 200))
+                        ">= 200 req/s" if budgeted else "—",
+                        result.throughput >= 200 if budgeted else None))
         errors = f", {result.errors} errors" if result.errors else ""
         rows.append(Row(f"{prefix}: p95",
                         f"{result.p95_ms:.0f} ms (p50 {result.p50_ms:.0f}){errors}",
-                        "<= 250 ms", result.p95_ms <= 250 and result.errors == 0))
+                        "<= 250 ms" if budgeted else "—",
+                        result.p95_ms <= 250 and result.errors == 0 if budgeted else None))
         OTHERS_SEEN.append(result.others_cores)
         setup.append(f"5: {dashboard.sizing}: " + _load_summary(result, args.clients))
         locked = _count_in(dashboard.process.stderr_path, "database is locked")
