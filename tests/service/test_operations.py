@@ -346,3 +346,12 @@ def test_an_error_after_a_good_answer_is_still_an_error(client, rsps) -> None:
     rsps.add("GET", url("/contact"), json={"message": "Server Error"}, status=500)
     with pytest.raises(taskip.TaskipUnavailable):
         client.list_contacts()
+
+
+def test_json_that_only_the_lenient_decoder_reads_still_parses(client, rsps) -> None:
+    # orjson refuses a UTF-8 BOM and NaN; json reads both, so such answers still work.
+    body = json.dumps({"data": [contact_json(1, custom_fields={"score": float("nan")})],
+                       "meta": {}})
+    rsps.add("GET", url("/contact"), body="\ufeff" + body, content_type="application/json")
+    page = client.list_contacts()
+    assert page.contacts[0].custom_fields == {"score": "nan"}
