@@ -155,3 +155,23 @@ def test_an_unavailable_api_shows_an_alert_in_place_and_keeps_the_rows(signed_in
     expect(alert.get_by_role("link", name="Try again")).to_be_visible()
     expect(results_table(page)).to_have_accessible_name(re.compile(r"^200 contacts"))
     expect(results_table(page).get_by_role("row")).to_have_count(21)
+
+
+def test_typing_a_word_sends_one_request_once_the_typing_settles(signed_in, shared_api):
+    page = signed_in
+    last_name, _ = sandbox_api.family(shared_api, size=3)
+    part = last_name[:-1].lower()
+    expected = sandbox_api.matching(shared_api, part)
+    page.goto("/contacts/")
+    expect(results_table(page)).to_have_accessible_name(re.compile(r"^200 contacts"))
+    searches = []
+    page.on("request", lambda request: searches.append(request.url)
+            if "/contacts/" in request.url and request.headers.get("hx-request") else None)
+
+    page.get_by_label("Search contacts").press_sequentially(part)  # one keystroke at a time
+
+    expect(results_table(page)).to_have_accessible_name(matching_caption(len(expected), part))
+    # Each request costs one of TaskIP's 100 calls a minute: the keystrokes before the input
+    # settled must not have sent any.
+    assert len(searches) == 1, searches
+    assert urlencode({"search": part}) in searches[0]
