@@ -62,6 +62,8 @@ bench: install chromium
 screenshots: install chromium
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
+# Sized for 2 cores: 4 processes so the GIL never idles a core, 16 threads each because a page
+# mostly waits ~100 ms on TaskIP (make bench compares this with 2x32).
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0
