@@ -22,11 +22,12 @@ class ShapeError(ValueError):
 
 
 # The contact's plain text fields, converted in one pass (a list page parses 50-100 contacts, and
-# per-field function calls were most of the cost).
+# per-field function calls were most of the cost). The stale schema's `phone`, `notes` and
+# `company_name` are read only where the current field is missing, so whatever they hold
+# otherwise never matters.
 _TEXT_FIELDS = (
     "first_name", "last_name", "name", "full_name", "email", "phone_code", "phone_number",
-    "phone", "position", "address", "zip_code", "timezone", "details", "notes", "reference",
-    "reference_name", "company_name",
+    "position", "address", "zip_code", "timezone", "details", "reference", "reference_name",
 )
 _ID_FIELDS = ("company_id", "country_id", "state_id", "city_id", "user_id")
 
@@ -35,11 +36,11 @@ def parse_contact(data: object) -> Contact:
     if not _is_object(data):
         raise ShapeError("a contact is not a JSON object")
     get = data.get
+    contact_id = _required_int(get("id"), "contact id")
     text = {key: value if value is None or type(value) is str else _str(value)
             for key in _TEXT_FIELDS for value in (get(key),)}
     ids = {key: value if value is None or type(value) is int else _int(value)
            for key in _ID_FIELDS for value in (get(key),)}
-    contact_id = _required_int(get("id"), "contact id")
     first, last = text["first_name"], text["last_name"]
     stale_name = text["name"]
     if first is None and last is None and stale_name:
@@ -49,7 +50,7 @@ def parse_contact(data: object) -> Contact:
     first, last = first or "", last or ""
     full_name = text["full_name"] or stale_name or f"{first} {last}".strip()
     company_id = ids["company_id"]
-    company = _company_of(data, company_id, text["company_name"])
+    company = _company_of(data, company_id)
     if company_id is None and company is not None and company.id:
         company_id = company.id
     phone = text["phone_number"]
@@ -61,7 +62,7 @@ def parse_contact(data: object) -> Contact:
         full_name=full_name,
         email=text["email"] or "",
         phone_code=text["phone_code"],
-        phone_number=phone if phone is not None else text["phone"],
+        phone_number=phone if phone is not None else _str(get("phone")),
         position=text["position"],
         company=company,
         company_id=company_id,
@@ -74,7 +75,7 @@ def parse_contact(data: object) -> Contact:
         address=text["address"],
         zip_code=text["zip_code"],
         timezone=text["timezone"],
-        details=details if details is not None else text["notes"],
+        details=details if details is not None else _str(get("notes")),
         reference=text["reference"],
         reference_name=text["reference_name"],
         access_portal=_bool(get("access_portal")),
@@ -166,8 +167,7 @@ def _pagination(meta: Mapping[str, Any], count: int, page: int,
     return current, per_page, total, total_pages, has_next
 
 
-def _company_of(data: Mapping[str, Any], company_id: int | None,
-                stale_name: str | None) -> Company | None:
+def _company_of(data: Mapping[str, Any], company_id: int | None) -> Company | None:
     company = data.get("company")
     if _is_object(company):
         # The create example answers a partial {id, name}; the rest stay None.
@@ -176,6 +176,7 @@ def _company_of(data: Mapping[str, Any], company_id: int | None,
         return Company(id=company_id or 0, name=company.strip())
     if company not in (None, [], ""):
         raise ShapeError("`company` is not a JSON object")
+    stale_name = _str(data.get("company_name"))
     if stale_name:
         # Stale schema: only a name (and maybe company_id). id 0 means "not known".
         return Company(id=company_id or 0, name=stale_name)

@@ -317,6 +317,24 @@ def test_unknown_keys_are_ignored(client, rsps) -> None:
     assert client.get_contact(contact_id=1).id == 1
 
 
+@pytest.mark.parametrize("stale", [{"phone": []}, {"notes": {"x": 1}}, {"company_name": []},
+                                   {"phone": {}, "notes": [], "company_name": {"a": 1}}])
+def test_stale_fields_beside_current_ones_are_never_read(stale, client, rsps) -> None:
+    # contact_json has phone_number, details and a company object: whatever the stale schema's
+    # names hold then (a PHP empty array, an object) must not fail the contact.
+    data = contact_json(1, details="Met at a fair", **stale)
+    rsps.add("GET", url("/contact/1"), json={"data": data})
+    contact = client.get_contact(contact_id=1)
+    assert (contact.phone_number, contact.details, contact.company.name) == (
+        "555-0123", "Met at a fair", "Acme Corp")
+
+
+def test_a_bad_id_is_named_before_any_other_field(client, rsps) -> None:
+    rsps.add("GET", url("/contact/1"), json={"data": contact_json(1, id="x", email={"a": 1})})
+    with pytest.raises(taskip.TaskipBadResponse, match="contact id"):
+        client.get_contact(contact_id=1)
+
+
 def test_full_name_is_built_when_missing(client, rsps) -> None:
     data = contact_json(1)
     del data["full_name"]
