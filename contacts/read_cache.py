@@ -5,14 +5,17 @@ Double-clicks, Back/Forward, a second tab or a busy office otherwise each spend 
 session (so every worker process sees it), which makes everything cached before that write
 unreachable: nobody is shown a list from before their own change.
 
-When an entry is older than the memo's lifetime, one request refreshes it while concurrent
-identical requests keep getting the previous answer for that moment, instead of all of them
-calling the API at once (and all of them waiting).
+When an entry is past the memo's lifetime but still young (under STALE_FOR lifetimes), it is
+shown while a background thread refreshes it: a busy user never waits for a refresh, and still
+makes at most one call per lifetime. An older entry is refreshed by the request itself; requests
+arriving meanwhile get the previous answer for that moment instead of all calling the API.
 """
 
+import logging
 import secrets
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 
@@ -21,6 +24,11 @@ from . import taskip
 GENERATION_KEY = "contacts_generation"
 # A stale entry is kept this many lifetimes, to answer while its refresh is under way.
 KEEP_FOR_LIFETIMES = 5
+# An entry younger than this many lifetimes is shown while a background refresh runs.
+STALE_FOR = 2
+REFRESH_THREADS = 4
+
+logger = logging.getLogger("contacts.read_cache")
 
 MAX_ENTRIES = 2000
 clock = time.monotonic  # replaced in tests
@@ -31,12 +39,41 @@ clock = time.monotonic  # replaced in tests
 _entries: dict[str, tuple[float, taskip.ContactPage]] = {}
 _refreshing: set[str] = set()
 _lock = threading.Lock()
+_refresher: ThreadPoolExecutor | None = None
 
 
 def clear() -> None:
+    settle()
     with _lock:
         _entries.clear()
         _refreshing.clear()
+
+
+def settle(timeout: float = 30.0) -> None:
+    """Wait for background refreshes under way (tests, and before clearing)."""
+    deadline = time.monotonic() + timeout
+    while _refreshing and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def _refresh_in_background(key: str, query: dict, lifetime: float) -> None:
+    global _refresher
+    with _lock:
+        if _refresher is None:
+            _refresher = ThreadPoolExecutor(REFRESH_THREADS, thread_name_prefix="list-refresh")
+    _refresher.submit(_refresh, key, query, lifetime)
+
+
+def _refresh(key: str, query: dict, lifetime: float) -> None:
+    try:
+        _store(key, taskip.list_contacts(**query), lifetime)
+    except taskip.TaskipError as exc:
+        # Nobody is waiting for this answer; the request that next finds the entry too old
+        # fetches the list itself and shows the error in the page.
+        logger.warning("background refresh of a list failed: %s", type(exc).__name__)
+    finally:
+        with _lock:
+            _refreshing.discard(key)
 
 
 def _store(key: str, page: taskip.ContactPage, lifetime: float) -> None:
@@ -67,12 +104,16 @@ def list_contacts(request, **query) -> taskip.ContactPage:
         page = taskip.list_contacts(**query)
     else:
         fetched_at, page = entry
-        if clock() - fetched_at < lifetime:
+        age = clock() - fetched_at
+        if age < lifetime:
             return page
         with _lock:
             if key in _refreshing:
                 return page
             _refreshing.add(key)
+        if age < lifetime * STALE_FOR:
+            _refresh_in_background(key, query, lifetime)
+            return page
         try:
             page = taskip.list_contacts(**query)
         finally:

@@ -170,6 +170,24 @@ def test_a_stale_memo_is_refreshed_by_one_request(api, login_as, monkeypatch):
     assert len(api.api_calls()) - before == 1
 
 
+def test_a_young_stale_memo_is_shown_while_one_background_refresh_runs(api, login_as,
+                                                                       monkeypatch):
+    client = login_as("viewer")
+    client.get("/contacts/?search=son")
+    # Someone else adds a match; the memo doesn't know yet.
+    taskip.create_contact(fields={"first_name": "Newest", "last_name": "Anderson",
+                                  "email": "newest.anderson@example.org"})
+    before = len(api.api_calls())
+    later = read_cache.clock() + 1.5  # past the 1 s lifetime, under STALE_FOR lifetimes
+    monkeypatch.setattr(read_cache, "clock", lambda: later)
+    shown = [client.get("/contacts/?search=son").content.decode() for _ in range(3)]
+    assert not any("Newest Anderson" in page for page in shown)  # nobody waited for it
+    read_cache.settle()
+    assert len(api.api_calls()) - before == 1  # one refresh, in the background
+    assert "Newest Anderson" in client.get("/contacts/?search=son").content.decode()
+    assert len(api.api_calls()) - before == 1
+
+
 def test_select_all_deletes_nothing_if_the_matches_changed_since_the_dialog(api, login_as):
     client = login_as("admin")
     confirm = client.post("/contacts/bulk-delete/", {"select_all": "1", "search": "smith"})
