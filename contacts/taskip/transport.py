@@ -21,6 +21,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from .errors import (
+    TaskipBadResponse,
     TaskipError,
     TaskipTimeout,
     TaskipUnavailable,
@@ -141,7 +142,8 @@ class Transport:
         common case: a busy office reads the same pages over and over between edits.
         """
         response, target = self._exchange("GET", path, query=query)
-        assert response is not None  # only a retried DELETE may come back without one
+        if response is None:  # only a retried DELETE comes back without an answer
+            raise TaskipBadResponse("TaskIP gave no answer.", method="GET", path=target)
         key = (target, response.status_code, response.headers.get("Content-Type"))
         digest = hashlib.blake2b(response.content, digest_size=16).digest()
         seen = self._answers.get(key)
