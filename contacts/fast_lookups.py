@@ -47,5 +47,6 @@ def user_by_id(user_id):
     quote = connection.ops.quote_name
     table, pk_column = quote(model._meta.db_table), quote(model._meta.pk.column)
     sql = f"SELECT * FROM {table} WHERE {pk_column} = %s"  # noqa: S608 (identifiers only)
-    # raw() still maps columns to fields and runs the backend's converters (dates on SQLite).
+    # raw() still maps columns to fields and runs the backend's converters (dates on SQLite). It
+    # would skip a custom default manager's filtering; Django's User manager has none.
     return next(iter(model._default_manager.raw(sql, [pk])), None)

@@ -56,12 +56,17 @@ def settle(timeout: float = 30.0) -> None:
         time.sleep(0.005)
 
 
-def _refresh_in_background(key: str, query: dict, lifetime: float) -> None:
+def _refresh_in_background(key: str, query: dict, lifetime: float) -> bool:
+    """Start refreshing `key`; False if no thread can take it (the process is shutting down)."""
     global _refresher
     with _lock:
         if _refresher is None:
             _refresher = ThreadPoolExecutor(REFRESH_THREADS, thread_name_prefix="list-refresh")
-    _refresher.submit(_refresh, key, query, lifetime)
+    try:
+        _refresher.submit(_refresh, key, query, lifetime)
+    except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
+        return False
+    return True
 
 
 def _refresh(key: str, query: dict, lifetime: float) -> None:
@@ -111,8 +116,7 @@ def list_contacts(request, **query) -> taskip.ContactPage:
             if key in _refreshing:
                 return page
             _refreshing.add(key)
-        if age < lifetime * STALE_FOR:
-            _refresh_in_background(key, query, lifetime)
+        if age < lifetime * STALE_FOR and _refresh_in_background(key, query, lifetime):
             return page
         try:
             page = taskip.list_contacts(**query)

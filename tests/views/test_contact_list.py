@@ -190,6 +190,22 @@ def test_a_young_stale_memo_is_shown_while_one_background_refresh_runs(api, logi
     assert len(api.api_calls()) - before == 1
 
 
+def test_when_no_thread_can_refresh_the_request_refreshes_itself(api, login_as, monkeypatch):
+    class ShutDown:
+        def submit(self, *args):
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    client = login_as("viewer")
+    client.get("/contacts/?search=son")
+    taskip.create_contact(fields={"first_name": "Newest", "last_name": "Anderson",
+                                  "email": "newest.anderson@example.org"})
+    monkeypatch.setattr(read_cache, "_refresher", ShutDown())
+    later = read_cache.clock() + 1.5
+    monkeypatch.setattr(read_cache, "clock", lambda: later)
+    assert "Newest Anderson" in client.get("/contacts/?search=son").content.decode()
+    assert not read_cache._refreshing
+
+
 def test_select_all_deletes_nothing_if_the_matches_changed_since_the_dialog(api, login_as):
     client = login_as("admin")
     confirm = client.post("/contacts/bulk-delete/", {"select_all": "1", "search": "smith"})
