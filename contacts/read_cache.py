@@ -15,7 +15,7 @@ import logging
 import secrets
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
 
@@ -40,6 +40,7 @@ _entries: dict[str, tuple[float, taskip.ContactPage]] = {}
 _refreshing: set[str] = set()
 _lock = threading.Lock()
 _refresher: ThreadPoolExecutor | None = None
+_running: set[Future] = set()
 
 
 def clear() -> None:
@@ -51,9 +52,7 @@ def clear() -> None:
 
 def settle(timeout: float = 30.0) -> None:
     """Wait for background refreshes under way (tests, and before clearing)."""
-    deadline = time.monotonic() + timeout
-    while _refreshing and time.monotonic() < deadline:
-        time.sleep(0.005)
+    wait(list(_running), timeout=timeout)
 
 
 def _refresh_in_background(key: str, query: dict, lifetime: float) -> bool:
@@ -63,9 +62,11 @@ def _refresh_in_background(key: str, query: dict, lifetime: float) -> bool:
         if _refresher is None:
             _refresher = ThreadPoolExecutor(REFRESH_THREADS, thread_name_prefix="list-refresh")
     try:
-        _refresher.submit(_refresh, key, query, lifetime)
+        future = _refresher.submit(_refresh, key, query, lifetime)
     except RuntimeError:  # "cannot schedule new futures after interpreter shutdown"
         return False
+    _running.add(future)
+    future.add_done_callback(_running.discard)
     return True
 
 

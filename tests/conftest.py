@@ -16,7 +16,6 @@ servers with that seed start from a copy.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
 import subprocess
@@ -30,17 +29,14 @@ from typing import NamedTuple
 import pytest
 import requests
 
+from tests.sandbox_log import ACCESS_LINE, LISTENING_LINE
+
 # Playwright runs its own event loop in the test thread; Django's ORM would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-# The sandbox's access log: "sandbox GET /api/public-v1/contact?page=1 200 3.2ms"
-ACCESS_LINE = re.compile(
-    r"^sandbox (?P<method>\S+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>[0-9.]+)ms$"
-)
-LISTENING_LINE = re.compile(r"^sandbox listening on (?P<url>http://\S+)$")
 
 
 class SandboxStartError(RuntimeError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import signal
 import socket
 import subprocess
@@ -21,16 +20,14 @@ from pathlib import Path
 
 import requests
 
+from ..sandbox_log import ACCESS_LINE, LISTENING_LINE
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 120.0
 
-ACCESS_LINE = re.compile(
-    r"^sandbox (?P<method>\S+) (?P<target>\S+) (?P<status>\d{3}|-) (?P<ms>[0-9.]+)ms$"
-)
-LISTENING_LINE = re.compile(r"^sandbox listening on (?P<url>http://\S+)$")
 
 
 class StartError(RuntimeError):
