@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "contacts",
 ]
 
@@ -91,8 +92,13 @@ TEMPLATES = [
     },
 ]
 
+# Local state (the SQLite database, job files) lives in var/; made here so that every command
+# works on a fresh clone, not only `make run`.
+VAR_DIR = BASE_DIR / "var"
+VAR_DIR.mkdir(exist_ok=True)
+
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'dashboard.sqlite3'}")
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'dashboard.sqlite3'}")
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Concurrent gunicorn threads: WAL lets reads run beside a write, IMMEDIATE avoids
@@ -106,6 +112,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=600))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# One cache layer (docs/architecture.md, "Caching"): local memory per process by default; with
+# REDIS_URL every process and host shares Django's built-in RedisCache.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "taskip-admin",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background jobs: Django's Tasks framework, stored in the dashboard DB, run by `db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The one API budget every process draws from (docs/architecture.md, "The API budget").
+TASKIP_RATE_LIMIT = env.int("TASKIP_RATE_LIMIT", default=100)
+TASKIP_INTERACTIVE_RESERVE = env.float("TASKIP_INTERACTIVE_RESERVE", default=0.2)
+TASKIP_USER_SHARE = env.float("TASKIP_USER_SHARE", default=0.25)
+JOB_FILE_RETENTION_HOURS = env.float("JOB_FILE_RETENTION_HOURS", default=24)
+JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(VAR_DIR / "jobs")))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -121,9 +150,14 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/contacts/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 
-# Sessions expire after two hours without a request. contacts.sessions refreshes the expiry at
-# most once a minute, so a busy page doesn't write the session row on every request.
-SESSION_ENGINE = "contacts.fast_lookups"
+# Sessions expire after two hours without a request. contacts.middleware refreshes the expiry at
+# most once a minute, so a busy page doesn't write the session row on every request. With Redis,
+# cached_db reads them from the shared cache; without it, a per-process cache in front of the
+# database would keep a logged-out session alive in the other processes, so plain db it is.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db" if REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_AGE", default=2 * 60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -1,4 +1,4 @@
-"""The dashboard's own data: permissions and the audit log. Contacts themselves live in TaskIP."""
+"""The contact permissions and the audit log of staff actions."""
 
 from django.conf import settings
 from django.db import models
