@@ -6,4 +6,5 @@ class ContactsConfig(AppConfig):
     verbose_name = "Contacts"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the login log)
+        # Signal receivers: the login log, and the shared permission cache's invalidation.
+        from . import backends, signals  # noqa: F401

@@ -43,7 +43,8 @@ class ContactForm(forms.Form):
     access_portal = forms.BooleanField(required=False, label="Client portal access")
     password = forms.CharField(
         required=False, min_length=6, max_length=191, strip=False,
-        widget=forms.PasswordInput(render_value=True, attrs={"autocomplete": "new-password"}),
+        # Never written back into the page (a 422 or 409 re-render would put it in the HTML).
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text="6 to 191 characters. Needed when turning portal access on.",
     )
     invite_client = forms.BooleanField(required=False, label="Invite client",
@@ -60,6 +61,11 @@ class ContactForm(forms.Form):
             del self.fields["invite_client"]
         self.custom_rows = self._custom_rows()
         self.custom_errors: list[str] = []
+        if self.is_bound and self.data.get("password"):
+            # The page comes back without the password typed; say so where it is asked for.
+            self.fields["password"].help_text = (
+                "For safety the password is not shown again: type it again to save it."
+            )
 
     def _custom_rows(self) -> list[tuple[str, str]]:
         if self.is_bound:
@@ -122,3 +128,40 @@ class InviteForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+# ---- lost-update protection (design: docs/architecture.md, "Editing") ----------------------
+
+def _comparable(value: object) -> object:
+    # Browsers send a textarea's line breaks as CRLF and the form strips text: neither is an edit.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
+
+
+def differ(a: object, b: object) -> bool:
+    return _comparable(a) != _comparable(b)
+
+
+def changed_fields(typed: dict, original: dict) -> dict[str, object]:
+    """The fields the user changed from what the form showed them."""
+    return {name: typed[name] for name in CONTACT_FIELDS if differ(typed[name], original.get(name))}
+
+
+def conflicts(mine: dict, original: dict, current: dict) -> dict[str, dict[str, object]]:
+    """Fields this user changed that someone else also changed, to something different."""
+    return {
+        name: {"mine": value, "theirs": current.get(name)}
+        for name, value in mine.items()
+        if differ(current.get(name), original.get(name)) and differ(current.get(name), value)
+    }
+
+
+def restart_after_conflict(current: dict, changes: dict, password: str) -> "ContactForm":
+    """The form again, from what is saved now plus this user's own edits, so that saving after
+    choosing per conflicting field can't undo someone else's other changes."""
+    merged = {**current, **changes}
+    return ContactForm(
+        initial={**merged, "access_portal": bool(merged.get("access_portal")),
+                 "password": password or ""},
+        creating=False,
+        had_portal=bool(current.get("access_portal")),
+    )  # fmt: skip

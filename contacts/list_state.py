@@ -1,8 +1,8 @@
 """The contact list's state (search, sort, order, page, page size) as it lives in the URL.
 
-The parameter names and values are the API's own (design.md §5), so a dashboard URL reads like
-the API call it makes. Anything unrecognised falls back to the default instead of failing:
-a hand-edited or stale bookmark still opens a sensible list.
+The parameter names and values are the API's own (docs/architecture.md, "Requests and pages"),
+so a dashboard URL reads like the API call it makes. Anything unrecognised falls back to the
+default instead of failing: a hand-edited or stale bookmark still opens a sensible list.
 """
 
 from dataclasses import dataclass, replace
@@ -15,6 +15,7 @@ ORDERS = ("asc", "desc")
 PAGE_SIZES = (20, 50, 100)
 DEFAULT_LIMIT = 50
 STATE_KEYS = ("search", "sort", "order", "page", "limit")
+MAX_SEARCH = 191  # TaskIP refuses longer searches with a 422
 
 
 def _positive_int(value: str | None, default: int) -> int:
@@ -39,7 +40,7 @@ class ListState:
         order = query.get("order", "")
         limit = _positive_int(query.get("limit"), DEFAULT_LIMIT)
         return cls(
-            search=query.get("search", "").strip()[:200],
+            search=query.get("search", "").strip()[:MAX_SEARCH],
             sort=sort if sort in SORTS else "",
             order=order if order in ORDERS else "asc",
             page=min(_positive_int(query.get("page"), 1), 100_000),

@@ -4,8 +4,9 @@
                              [--rate-limit N] [--latency-ms MS] [--fail-rate F]
 
 It shares nothing with the dashboard but HTTP: own settings (sandbox.settings), own SQLite file,
-no imports either way. design.md §6 is the contract; /api/public-v1/openapi.json describes it
-for machines. Where TaskIP's document leaves a choice open, the sandbox does this:
+no imports either way. docs/architecture.md, "The TaskIP contract", is the contract;
+/api/public-v1/openapi.json describes it for machines. Where TaskIP's document leaves a choice
+open, the sandbox does this:
 
 - Lists: `name` sorts by last name, then first name, case-insensitively (Unicode case folding);
   `email` by the lower-cased address; `created_at` by time. Ties go by id, in the same direction,

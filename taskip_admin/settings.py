@@ -1,6 +1,6 @@
 """Settings for the taskip-admin dashboard, read from the environment (django-environ).
 
-Every variable is documented in `.env.example`; design.md §4 pins the names and defaults.
+Every variable is documented in `.env.example`; docs/architecture.md explains them.
 """
 
 import secrets
@@ -37,6 +37,8 @@ TASKIP_SECRET_KEY = _required_unless_debug("TASKIP_SECRET_KEY", "sandbox-secret"
 TASKIP_TIMEOUT = tuple(env.list("TASKIP_TIMEOUT", cast=float, default=[3.05, 10.0]))
 # Identical list reads by one user within this many seconds share one API call (0 = off).
 CONTACTS_LIST_MEMO_SECONDS = env.float("CONTACTS_LIST_MEMO_SECONDS", default=1.0)
+# Contact images are shown only from these hosts; any other image URL is offered as a link.
+TASKIP_IMAGE_HOSTS = env.list("TASKIP_IMAGE_HOSTS", default=["taskip.net"])
 if len(TASKIP_TIMEOUT) != 2:
     raise ImproperlyConfigured("TASKIP_TIMEOUT is 'connect,read' in seconds, e.g. 3.05,10")
 
@@ -56,6 +58,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,14 +66,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "contacts.htmx_login.HtmxLoginRedirectMiddleware",
+    "contacts.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "contacts.sessions.SlidingExpiryMiddleware",
+    "contacts.middleware.SlidingExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "contacts.api_errors.TaskipErrorMiddleware",
-    "contacts.no_store.NoStoreMiddleware",
+    "contacts.middleware.TaskipErrorMiddleware",
+    "contacts.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "taskip_admin.urls"
@@ -138,7 +141,7 @@ JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(VAR_DIR / "jobs")))
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "contacts.permission_cache.CachedPermissionsBackend",
+    "contacts.backends.StaffBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -167,6 +170,9 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+# Reverse proxies in front whose X-Forwarded-For entries are trusted (0: the header is ignored).
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "contacts.client_address.client_ip"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -200,12 +206,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# No page of the dashboard needs any of these browser features.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "fullscreen",
+                    "display-capture")
+}  # fmt: skip
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "https:", "data:"],
+    # Contact photos load only from hosts trusted not to track who looked (TASKIP_IMAGE_HOSTS).
+    "img-src": [CSP.SELF, "data:", *(f"https://{host}" for host in TASKIP_IMAGE_HOSTS)],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -218,7 +231,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Control characters in logged values are escaped, so no value can forge a log line.
+    "filters": {"escape": {"()": "contacts.log.EscapeControlCharacters"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["escape"]}
+    },
     "loggers": {
         "contacts": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
         "axes": {"handlers": ["console"], "level": "INFO"},

@@ -287,16 +287,12 @@ def sandbox(sandbox_launcher: SandboxLauncher):
 
 @pytest.fixture(autouse=True)
 def _fresh_dashboard_cache():
-    """The dashboard memoizes list pages and permissions; no test may see another test's."""
+    """The dashboard caches list pages; no test may see another test's."""
     from django.core.cache import cache
 
-    from contacts import read_cache
-
     cache.clear()
-    read_cache.clear()
     yield
     cache.clear()
-    read_cache.clear()
 
 
 def _point_dashboard_at(settings, server: SandboxServer) -> None:

@@ -1,4 +1,4 @@
-"""The one module that talks to TaskIP's Contact API (design.md §1, §6).
+"""The one module that talks to TaskIP's Contact API (docs/architecture.md, "The service module").
 
 Views call these functions and catch these errors; URLs, headers, JSON shapes and failure modes
 stay in this package.

@@ -66,15 +66,9 @@ class TaskipClient:
         query = {"page": page, "limit": limit, "search": search or None, "sort": sort,
                  "order": order}
         path = f"{API}/contact"
-
-        def parse(body: dict[str, Any] | None) -> ContactPage:
-            body = _required(body, "GET", path)
-            return _parse(parse_contact_page, body, body=body, method="GET", path=path,
-                          page=page, limit=limit, search=search or None)
-
-        return self._transport.get_parsed(
-            path, query={k: v for k, v in query.items() if v is not None}, parse=parse
-        )
+        body = self._object("GET", path, query={k: v for k, v in query.items() if v is not None})
+        return _parse(parse_contact_page, body, body=body, method="GET", path=path, page=page,
+                      limit=limit, search=search or None)
 
     def get_contact(self, *, contact_id: int) -> Contact:
         path = f"{API}/contact/{_id(contact_id)}"

@@ -172,9 +172,10 @@ def _decode(response: requests.Response) -> tuple[dict[str, Any] | None, str | N
 
 
 def _loads(content: bytes) -> Any:
-    # orjson decodes a 50-contact page in a quarter of json's time (design.md §8 leaves the list
-    # page 10% over its API call). It is stricter than json about a UTF-8 BOM, NaN and lone
-    # surrogates; an answer it refuses gets json's more forgiving reading.
+    # orjson decodes a 50-contact page in a quarter of json's time (docs/architecture.md,
+    # "Budgets": the list page may take 10% over its API call). It is stricter than json about
+    # a UTF-8 BOM, NaN and lone surrogates; an answer it refuses gets json's more forgiving
+    # reading.
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError:

@@ -87,6 +87,13 @@ class Contact:
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
+    @property
+    def phone(self) -> str:
+        """The number as staff read it: with its country code when both are known."""
+        if self.phone_code and self.phone_number:
+            return f"{self.phone_code} {self.phone_number}"
+        return self.phone_number or ""
+
     def editable_values(self) -> dict[str, object]:
         """The writable fields as a form holds them: "" for a missing string, ids int or None,
         access_portal 0/1, custom_fields a fresh dict. Compare the result taken when a form was

@@ -6,14 +6,13 @@ Modelled on stripe-python's `_http_client.py`: urllib3's own retries are off so 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 import requests
@@ -21,7 +20,6 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from .errors import (
-    TaskipBadResponse,
     TaskipError,
     TaskipTimeout,
     TaskipUnavailable,
@@ -30,7 +28,6 @@ from .errors import (
 )
 
 logger = logging.getLogger("contacts.taskip")
-T = TypeVar("T")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({502, 503, 504})
@@ -38,7 +35,6 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 5.0
 SHORT_RATE_LIMIT_WAIT = 2.0
 POOL_SIZE = 32  # >= gunicorn threads per worker, so no request waits for a connection
-ANSWERS_KEPT = 64  # parsed list pages kept for reuse (a 50-contact page is ~100 kB of objects)
 
 # What a failed attempt tells us about whether TaskIP may have acted on it.
 UNSENT = "unsent"  # never reached the server: any method may be retried
@@ -106,9 +102,6 @@ class Transport:
         self._max_retries = max_retries
         self._sleep, self._rand, self._clock, self._now = sleep, rand, clock, now
         self._session = session if session is not None else new_session()
-        # (target, status, content type) -> (digest of the body, parsed value); see get_parsed.
-        self._answers: dict[tuple, tuple[bytes, Any]] = {}
-        self._answers_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"<Transport {self.base_url}>"
@@ -132,30 +125,6 @@ class Transport:
         if response is None:
             return None
         return check_response(response, method=method, path=target, now=self._now())
-
-    def get_parsed(self, path: str, *, query: Mapping[str, Any], parse: Callable[[Any], T]) -> T:
-        """GET `path` and return `parse(body)`, reusing the value parsed last time when TaskIP
-        answers this same request with exactly the same status, type and bytes.
-
-        The call is always made (nothing is served without asking TaskIP); only the work of
-        decoding and parsing an answer already seen is skipped. Unchanged list pages are the
-        common case: a busy office reads the same pages over and over between edits.
-        """
-        response, target = self._exchange("GET", path, query=query)
-        if response is None:  # only a retried DELETE comes back without an answer
-            raise TaskipBadResponse("TaskIP gave no answer.", method="GET", path=target)
-        key = (target, response.status_code, response.headers.get("Content-Type"))
-        digest = hashlib.blake2b(response.content, digest_size=16).digest()
-        seen = self._answers.get(key)
-        if seen is not None and seen[0] == digest:
-            return seen[1]
-        value = parse(check_response(response, method="GET", path=target, now=self._now()))
-        with self._answers_lock:
-            self._answers.pop(key, None)
-            while len(self._answers) >= ANSWERS_KEPT:
-                self._answers.pop(next(iter(self._answers)))  # the least recently stored
-            self._answers[key] = (digest, value)
-        return value
 
     def _exchange(
         self,
@@ -236,6 +205,9 @@ class Transport:
         for counter in _local.__dict__.get("counters", ()):
             counter.count += 1
         ms = round((self._clock() - started) * 1000)
+        # A query string carries search terms, which can be personal data: DEBUG only.
+        if not logger.isEnabledFor(logging.DEBUG):
+            target = target.split("?", 1)[0]
         logger.log(
             level, "taskip %s %s -> %s in %d ms (attempt %d)", method, target, outcome, ms,
             attempt,

@@ -1,4 +1,4 @@
-"""`make bench` (`python -m tests.bench`): the budgets of design.md §8, measured in one run.
+"""`make bench` (`python -m tests.bench`): the budgets of docs/architecture.md, in one run.
 
 It starts its own processes on free loopback ports (two sandboxes at 100 ms latency, the
 dashboard under gunicorn as `make serve` runs it), measures every figure side by side, prints

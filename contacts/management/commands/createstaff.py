@@ -23,6 +23,7 @@ class Command(BaseCommand):
         user = User.objects.filter(username=username).first()
         if user and not update:
             raise CommandError(f"User {username!r} exists; pass --update to reset it.")
+        made_password = not password
         password = password or secrets.token_urlsafe(12)
         if user is None:
             user = User(username=username)
@@ -30,4 +31,8 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         user.groups.set([Group.objects.get(name=ROLE_GROUPS[role])])
-        self.stdout.write(f"{username} ({role}) password: {password}")
+        # A password the caller chose is never echoed (terminals and CI logs keep output).
+        if made_password:
+            self.stdout.write(f"{username} ({role}) password: {password}")
+        else:
+            self.stdout.write(f"{username} ({role}) saved.")

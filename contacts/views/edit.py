@@ -10,11 +10,18 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import audit, taskip
-from .api_errors import describe
-from .forms import CONTACT_FIELDS, ContactForm
-from .list_state import ListState
-from .models import AuditEntry
+from .. import taskip
+from ..audit import audited
+from ..forms import (
+    CONTACT_FIELDS,
+    ContactForm,
+    changed_fields,
+    conflicts,
+    restart_after_conflict,
+)
+from ..list_state import ListState
+from ..models import AuditEntry
+from .errors import describe
 
 ORIGINAL_SALT = "contacts.edit.original"
 ROW_ACTIONS = ("add_custom_field", "remove_custom_field")
@@ -121,19 +128,11 @@ def contact_create(request):
         fields["password"] = form.cleaned_data["password"]
     fields["invite_client"] = bool(form.cleaned_data.get("invite_client"))
     try:
-        contact = taskip.create_contact(fields=fields)
+        with audited(request, AuditEntry.Action.CREATE, changed_fields=fields) as outcome:
+            contact = taskip.create_contact(fields=fields)
+            outcome.contact_ids = [contact.id]
     except taskip.TaskipError as error:
-        status = _show_api_error(form, error)
-        audit.record(
-            request,
-            AuditEntry.Action.CREATE,
-            [],
-            changed_fields=fields,
-            ok=False,
-            detail=type(error).__name__,
-        )
-        return _render_form(request, form, status=status)
-    audit.record(request, AuditEntry.Action.CREATE, [contact.id], changed_fields=fields)
+        return _render_form(request, form, status=_show_api_error(form, error))
     invited = " and invited" if fields["invite_client"] else ""
     messages.success(request, f"Created {contact.full_name}{invited}.")
     return _back_to_list(request)
@@ -145,24 +144,6 @@ def _load_original(token: str) -> dict | None:
     except signing.BadSignature:
         return None
     return original if isinstance(original, dict) else None
-
-
-def _comparable(value: object) -> object:
-    # Browsers send a textarea's line breaks as CRLF and the form strips text: neither is an edit.
-    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
-
-
-def _differ(a: object, b: object) -> bool:
-    return _comparable(a) != _comparable(b)
-
-
-def _conflicts(mine: dict, original: dict, current: dict) -> dict[str, dict[str, object]]:
-    """Fields this user changed that someone else also changed, to something different."""
-    return {
-        name: {"mine": value, "theirs": current.get(name)}
-        for name, value in mine.items()
-        if _differ(current.get(name), original.get(name)) and _differ(current.get(name), value)
-    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -191,56 +172,27 @@ def contact_edit(request, contact_id: int):
     for name in CONTACT_FIELDS:
         if request.POST.get(f"resolve_{name}") == "theirs":
             typed[name] = original.get(name)
-    changes = {
-        name: typed[name] for name in CONTACT_FIELDS if _differ(typed[name], original.get(name))
-    }
+    changes = changed_fields(typed, original)
     password = form.cleaned_data.get("password")
     if not changes and not password:
         messages.info(request, "Nothing was changed.")
         return _back_to_list(request)
     try:
         current = taskip.get_contact(contact_id=contact_id).editable_values()
-        conflicts = _conflicts(changes, original, current)
-        if conflicts:
-            # Start again from what is saved now plus this user's own edits, so saving after
-            # choosing per conflicting field can't undo someone else's other changes.
+        clashes = conflicts(changes, original, current)
+        if clashes:
             messages.warning(
                 request,
                 "Someone else changed this contact while you were editing. Nothing was saved.",
             )
-            merged = {**current, **changes}
-            again = ContactForm(
-                initial={
-                    **merged,
-                    "access_portal": bool(merged.get("access_portal")),
-                    "password": password or "",
-                },
-                creating=False,
-                had_portal=bool(current.get("access_portal")),
-            )
-            return _render_form(
-                request,
-                again,
-                contact_id=contact_id,
-                original=current,
-                conflicts=conflicts,
-                status=409,
-            )
-        if password:
-            changes["password"] = password
-        taskip.update_contact(contact_id=contact_id, changes=changes)
+            again = restart_after_conflict(current, changes, password)
+            return _render_form(request, again, contact_id=contact_id, original=current,
+                                conflicts=clashes, status=409)
+        sent = {**changes, **({"password": password} if password else {})}
+        with audited(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=sent):
+            taskip.update_contact(contact_id=contact_id, changes=sent)
     except taskip.TaskipError as error:
-        status = _show_api_error(form, error)
-        audit.record(
-            request,
-            AuditEntry.Action.UPDATE,
-            [contact_id],
-            changed_fields=changes,
-            ok=False,
-            detail=type(error).__name__,
-        )
-        return _render_form(request, form, status=status, **render_again)
-    audit.record(request, AuditEntry.Action.UPDATE, [contact_id], changed_fields=changes)
+        return _render_form(request, form, status=_show_api_error(form, error), **render_again)
     name = " ".join(filter(None, [typed["first_name"], typed["last_name"]]))
     messages.success(request, f"Saved {name}.")
     return _back_to_list(request)

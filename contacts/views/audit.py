@@ -1,9 +1,11 @@
+"""The audit log page: who did what to which contact, filterable by user, action and contact."""
+
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .models import AuditEntry
+from ..models import AuditEntry
 
 
 @require_GET
@@ -17,7 +19,8 @@ def audit_log(request):
         entries = entries.filter(username=username)
     if action in AuditEntry.Action.values:
         entries = entries.filter(action=action)
-    if contact.isdigit():
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if contact.isascii() and contact.isdecimal():
         entries = entries.filter(contact_ids_index__contains=f" {int(contact)} ")
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     context = {

@@ -7,11 +7,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import reswap, trigger_client_event
 
-from . import audit, taskip
-from .api_errors import describe
-from .forms import InviteForm
-from .list_state import ListState
-from .models import AuditEntry
+from .. import taskip
+from ..audit import audited
+from ..forms import InviteForm
+from ..list_state import ListState
+from ..models import AuditEntry
+from .errors import describe
 
 
 def _render(request, form, *, contact_id: int, name: str, status: int = 200):
@@ -41,7 +42,9 @@ def contact_invite(request, contact_id: int):
     if not form.is_valid():
         return _render(request, form, contact_id=contact_id, name=name, status=422)
     try:
-        taskip.invite_client(contact_id=contact_id, **form.cleaned_data)
+        with audited(request, AuditEntry.Action.INVITE, [contact_id]) as outcome:
+            outcome.detail = f"access_level={form.cleaned_data['access_level']}"
+            taskip.invite_client(contact_id=contact_id, **form.cleaned_data)
     except taskip.TaskipError as error:
         if isinstance(error, taskip.TaskipValidationError):
             for field, problems in error.field_errors.items():
@@ -51,11 +54,7 @@ def contact_invite(request, contact_id: int):
         else:
             status, title, explanation = describe(error)
             form.add_error(None, f"{title}. The invitation was not sent. {explanation}")
-        audit.record(request, AuditEntry.Action.INVITE, [contact_id], ok=False,
-                     detail=type(error).__name__)
         return _render(request, form, contact_id=contact_id, name=name, status=status)
-    audit.record(request, AuditEntry.Action.INVITE, [contact_id],
-                 detail=f"access_level={form.cleaned_data['access_level']}")
     messages.success(request, f"Invitation sent to {name}.")
     if request.htmx:
         response = render(request, "includes/messages.html", {"oob": True})
