@@ -138,6 +138,10 @@ TASKIP_INTERACTIVE_RESERVE = env.float("TASKIP_INTERACTIVE_RESERVE", default=0.2
 TASKIP_USER_SHARE = env.float("TASKIP_USER_SHARE", default=0.25)
 JOB_FILE_RETENTION_HOURS = env.float("JOB_FILE_RETENTION_HOURS", default=24)
 JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(VAR_DIR / "jobs")))
+# A worker that stops renewing its hold on a job for this long is taken for dead and another
+# worker takes the job over. Keep it above one API call's deadline (15 s): a live worker can't
+# renew while it waits for TaskIP.
+JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=30)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -23,6 +23,9 @@ class AuditEntry(models.Model):
         DELETE = "delete", "Delete"
         BULK_DELETE = "bulk_delete", "Bulk delete"
         INVITE = "invite", "Invite"
+        # A background job was made, paused, resumed, cancelled, retried or finished; its rows
+        # are recorded as invite/update entries whose detail names the job.
+        JOB = "job", "Job"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"
