@@ -16,7 +16,7 @@ PYTHON ?= $(shell p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13
 .PHONY: help install run test lint bench serve chromium screenshots
 
 help:
-	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard (Ctrl-C stops both)"
+	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard + a worker (Ctrl-C stops all)"
 	@echo "make test   - install everything and run lint + the whole test suite"
 	@echo "make install | bench | serve"
 
@@ -41,12 +41,15 @@ run: install
 	@echo ""
 	@echo "  Dashboard: http://127.0.0.1:$(PORT)/   login: $(DEMO_USER) / $(DEMO_PASSWORD)"
 	@echo "  Sandbox TaskIP API: http://127.0.0.1:$(SANDBOX_PORT)/api/public-v1/contact (X-Secret-Key: sandbox-secret)"
-	@echo "  Ctrl-C stops both."
+	@echo "  Background jobs (bulk invite/edit, export, import): one db_worker beside them."
+	@echo "  Ctrl-C stops all three."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) manage.py sandbox --port $(SANDBOX_PORT) --secret-key sandbox-secret --seed 200 & \
 	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
+	  $(PY) manage.py db_worker --no-startup-delay & \
 	wait
 
 lint: install

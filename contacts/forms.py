@@ -118,6 +118,9 @@ class ContactForm(forms.Form):
         return values
 
 
+ACCESS_LEVEL_VALUES = [value for value, _ in ACCESS_LEVELS]
+
+
 class InviteForm(forms.Form):
     message = forms.CharField(required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 4}))
@@ -128,6 +131,84 @@ class InviteForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+
+
+class BulkInviteForm(InviteForm):
+    send_again = forms.BooleanField(
+        required=False, label="Send again to contacts who already have portal access",
+    )
+
+
+# What a bulk edit may set; anything else posted is refused, not ignored.
+BULK_EDIT_FIELDS = (
+    "company_id", "position", "timezone", "access_portal", "custom_field_key",
+    "custom_field_value", "remove_custom_field",
+)  # fmt: skip
+SELECTION_FIELDS = frozenset(
+    {"csrfmiddlewaretoken", "contact_ids", "select_all", "count", "confirmed", "from",
+     "search", "sort", "order", "page", "limit"}
+)  # fmt: skip
+
+
+class BulkEditForm(forms.Form):
+    """The fields a bulk edit sets on every selected contact; a blank field is left alone."""
+
+    company_id = forms.IntegerField(label="Company", required=False, min_value=1,
+                                    widget=forms.Select)
+    position = forms.CharField(max_length=191, required=False)
+    timezone = forms.ChoiceField(required=False, label="Time zone")
+    access_portal = forms.TypedChoiceField(
+        required=False, label="Client portal access", coerce=int, empty_value=None,
+        choices=[("", "Leave as it is"), ("0", "Turn off")],
+        help_text="Portal access can only be turned off in bulk: turning it on needs a "
+                  "password for each contact.",
+    )
+    custom_field_key = forms.CharField(max_length=191, required=False,
+                                       label="Custom field name")
+    custom_field_value = forms.CharField(max_length=2000, required=False,
+                                         label="Custom field value")
+    remove_custom_field = forms.BooleanField(required=False,
+                                             label="Remove this custom field instead")
+
+    def __init__(self, *args, companies=(), **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["company_id"].widget.choices = [("", "Leave as it is")] + [
+            (c.id, c.name) for c in companies
+        ]
+        self.fields["timezone"].choices = [("", "Leave as it is")] + timezone_choices()[1:]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.is_bound:
+            refused = sorted(set(self.data) - set(BULK_EDIT_FIELDS) - SELECTION_FIELDS)
+            if refused:
+                raise forms.ValidationError(
+                    "A bulk edit can't set %(fields)s.", params={"fields": ", ".join(refused)}
+                )
+        key = (cleaned.get("custom_field_key") or "").strip()
+        if (cleaned.get("custom_field_value") or cleaned.get("remove_custom_field")) and not key:
+            self.add_error("custom_field_key", "Name the custom field to set or remove.")
+        if not self.job_params().get("fields") and not key:
+            raise forms.ValidationError("Choose at least one field to change.")
+        return cleaned
+
+    def job_params(self) -> dict:
+        """The edit job's params: only the fields the user chose."""
+        data = getattr(self, "cleaned_data", {})
+        fields = {
+            name: data[name]
+            for name in ("company_id", "position", "timezone", "access_portal")
+            if data.get(name) not in (None, "")
+        }
+        params: dict = {"fields": fields}
+        key = (data.get("custom_field_key") or "").strip()
+        if key:
+            params["custom_field"] = (
+                {"key": key, "remove": True} if data.get("remove_custom_field")
+                else {"key": key, "value": data.get("custom_field_value") or ""}
+            )
+        return params
 
 
 # ---- lost-update protection (design: docs/architecture.md, "Editing") ----------------------

@@ -59,6 +59,7 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["owner", "-created_at"], name="job_owner_recent")]
+        permissions = [("manage_all_jobs", "Can see and steer every user's jobs")]
 
     def __str__(self):
         return f"job {self.pk} ({self.kind}, {self.status})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,20 +114,29 @@ class TaskipClient:
         self._transport.request("POST", f"{API}/contact/invite-client/{_id(contact_id)}",
                                 json=payload)
 
-    def contact_ids_matching(self, *, search: str | None = None, sort: str | None = None,
-                             order: str | None = None, page_size: int = MAX_LIMIT) -> list[int]:
-        """Every id the list would show for this search, walking the pages (for "select all")."""
-        ids: dict[int, None] = {}
+    def contacts_matching(self, *, search: str | None = None, sort: str | None = None,
+                          order: str | None = None,
+                          page_size: int = MAX_LIMIT) -> Iterator[Contact]:
+        """Every contact the list would show for this search, walking pages of `page_size`
+        (ceil(N / page_size) calls), one page in memory at a time."""
+        seen: set[int] = set()
         page = 1
         while True:
             result = self.list_contacts(page=page, limit=page_size, search=search, sort=sort,
                                         order=order)
-            before = len(ids)
-            ids.update((c.id, None) for c in result.contacts)
+            new = [c for c in result.contacts if c.id not in seen]
+            seen.update(c.id for c in new)
+            yield from new
             # Also stop on a page with nothing new, in case the API ever ignores `page`.
-            if not result.has_next or len(ids) == before:
-                return list(ids)
+            if not result.has_next or not new:
+                return
             page += 1
+
+    def contact_ids_matching(self, *, search: str | None = None, sort: str | None = None,
+                             order: str | None = None, page_size: int = MAX_LIMIT) -> list[int]:
+        """Every id the list would show for this search (for "select all")."""
+        return [c.id for c in self.contacts_matching(search=search, sort=sort, order=order,
+                                                     page_size=page_size)]
 
     # ---- companies -----------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ FORM_SECTIONS = [
 ]
 
 
-def _companies(selected_id: int | None) -> list[taskip.Company]:
+def companies_for_picker(selected_id: int | None) -> list[taskip.Company]:
     try:
         companies = list(taskip.list_companies(limit=100).companies)
     except taskip.TaskipError:
@@ -93,7 +93,7 @@ def _render_form(
 ):
     selected = _selected_company(form.data if form.is_bound else form.initial)
     form.fields["company_id"].widget.choices = [("", "—")] + [
-        (c.id, c.name) for c in _companies(selected)
+        (c.id, c.name) for c in companies_for_picker(selected)
     ]
     context = {
         "form": form,

@@ -32,11 +32,14 @@ def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState
 
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     list_url = reverse("contact_list")
+    can = {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS}
+    # Rows can be ticked when some bulk action is allowed.
+    can["select"] = can["delete"] or can["invite"] or can["change"]
     return {
         "page": page,
         "state": state,
         "query_string": state.query_string(),
-        "can": {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS},
+        "can": can,
         "sort_columns": {
             key: {"aria_sort": state.aria_sort(key),
                   "url": list_url + state.sorted_by(key).query_string()}

@@ -46,8 +46,8 @@
 
   function updateSelection() {
     var results = document.getElementById("results");
-    var deleteButton = document.getElementById("delete-selected");
-    if (!results || !deleteButton) return;
+    var actions = Array.prototype.slice.call(document.querySelectorAll("#bulk-form .bulk-action"));
+    if (!results || !actions.length) return;
     var boxes = rowBoxes();
     var checked = boxes.filter(function (box) { return box.checked; }).length;
     var allInput = document.getElementById("select-all-input");
@@ -63,8 +63,11 @@
       pageBox.indeterminate = checked > 0 && !allOnPage;
     }
     var count = everything ? total : checked;
-    deleteButton.textContent = count ? "Delete selected (" + count + ")" : "Delete selected";
-    deleteButton.disabled = count === 0;
+    actions.forEach(function (button) {
+      var label = button.getAttribute("data-label");
+      button.textContent = count ? label + " (" + count + ")" : label;
+      button.disabled = count === 0;
+    });
     if (matching) {
       matching.hidden = !(allOnPage && total > boxes.length);
       matching.textContent = everything ? "Select only this page" : "Select all " + total + " matching contacts";
