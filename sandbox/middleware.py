@@ -5,7 +5,8 @@ In order: the --latency-ms delay, then for /api/public-v1/ the per-key rate limi
 unthrottled. It is also the last line of defence: whatever escapes a view becomes a JSON 500.
 
 The server's start-up warm-up requests (marked in their environ) skip the delay, the rate limit
-and the injected failures: they are not clients, and start-up must not wait --latency-ms.
+and the injected failures: they are not clients, and start-up must not wait --latency-ms. Nor
+does shutting down: a delay under way ends when the server is told to stop.
 """
 
 import hmac
@@ -18,7 +19,7 @@ from django.conf import settings
 from . import errors
 from .ratelimit import RateLimiter
 from .reset import state_reset
-from .server import WARM_UP_ENVIRON_KEY
+from .server import STOPPING_ENVIRON_KEY, WARM_UP_ENVIRON_KEY
 
 API_PREFIX = "/api/public-v1/"
 OPENAPI_PATH = API_PREFIX + "openapi.json"
@@ -46,7 +47,11 @@ class GatewayMiddleware:
     def __call__(self, request):
         warming_up = request.META.get(WARM_UP_ENVIRON_KEY, False)
         if self.latency and not warming_up:
-            time.sleep(self.latency)
+            stopping = request.META.get(STOPPING_ENVIRON_KEY)
+            if stopping is not None:
+                stopping.wait(self.latency)  # cut short when the server is told to stop
+            else:
+                time.sleep(self.latency)
         try:
             response = self._route(request, warming_up)
         except Exception:

@@ -35,6 +35,9 @@ MAX_RECORDED_BODY = MAX_CHUNKED_BODY
 # Marks the in-process warm-up request in the WSGI environ; the gateway lets it skip the
 # latency, the rate limit and injected failures.
 WARM_UP_ENVIRON_KEY = "sandbox.warm_up"
+# The server's `stopping` event, in every request's environ: the gateway's injected latency
+# ends early when the server is told to stop, so no answer holds up the exit.
+STOPPING_ENVIRON_KEY = "sandbox.stopping"
 # Statuses whose answers never have a body, so need no Content-Length to keep the connection.
 BODILESS_STATUSES = {"204", "304"}
 
@@ -211,6 +214,7 @@ class SandboxRequestHandler(WSGIRequestHandler):
                 return
             environ["CONTENT_LENGTH"] = str(len(stdin.getvalue()))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
+        environ[STOPPING_ENVIRON_KEY] = self.server.stopping
         if self.server.recorder is not None:
             stdin = self.body = _BodyCopy(stdin)
         buffer = _ResponseBuffer()
