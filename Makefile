@@ -45,7 +45,7 @@ run: install
 	@echo "  Ctrl-C stops all three."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py sandbox --port $(SANDBOX_PORT) --secret-key sandbox-secret --seed 200 & \
+	TASKIP_SECRET_KEY=sandbox-secret $(PY) manage.py sandbox --port $(SANDBOX_PORT) --seed 200 & \
 	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
 	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \

@@ -176,13 +176,13 @@ def start_sandbox(processes: Processes, workdir: Path, *, name: str, seed: int,
         sys.executable, "manage.py", "sandbox",
         "--host", "127.0.0.1", "--port", "0",
         "--db", str(workdir / f"{name}.sqlite3"),
-        "--secret-key", secret_key,
         "--seed", str(seed),
         "--rate-limit", "0",
         "--latency-ms", str(latency_ms),
     ]  # fmt: skip
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["TASKIP_SECRET_KEY"] = secret_key  # not a flag: the process list would show it
     process = processes.spawn(name, command, env=env, workdir=workdir)
     return Sandbox(process, secret_key)
 

@@ -63,11 +63,12 @@ def _wait_for(what: str, ready, process: subprocess.Popen, log: Path):
 
 def _start_sandbox(stack: ExitStack, workdir: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["TASKIP_SECRET_KEY"] = SECRET_KEY  # not a flag: the process list would show it
     log = workdir / "sandbox.log"
     with log.open("wb") as out:
         process = _manage(
             "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(workdir / "sandbox.db"),
-            "--secret-key", SECRET_KEY, "--seed", "200", "--rate-limit", "0",
+            "--seed", "200", "--rate-limit", "0",
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     stack.callback(_stop, process)
