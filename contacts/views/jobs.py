@@ -53,7 +53,7 @@ def job_list(request):
         total=Count("rows"),
         finished=Count("rows", filter=~Q(rows__state__in=[JobRow.State.PENDING,
                                                          JobRow.State.IN_FLIGHT])),
-    )  # fmt: skip
+    ).order_by("-created_at", "-id")  # fmt: skip
     page = Paginator(user_jobs, 50).get_page(request.GET.get("page"))
     context = {"page": page, "everyone": sees_every_job(request.user)}
     return render(request, "contacts/jobs.html", context)
