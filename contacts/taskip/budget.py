@@ -44,8 +44,8 @@ logger = logging.getLogger("contacts.taskip")
 WINDOW_SECONDS = 60.0
 WAIT_SLICE = 1.0  # longest single sleep, so a paused or cancelled job stops waiting promptly
 DEFAULT_PAUSE = WINDOW_SECONDS  # a 429 that doesn't say how long
-# 100 * 0.2 is 20.000000000000004 in floating point; shares are rounded with this much slack so
-# "20% of 100" is 20 units, not 21.
+# 100 * 0.07 is 7.000000000000001 and 100 * 0.29 is 28.999999999999996 in floating point; shares
+# are rounded with this much slack so "7% of 100" is 7 units, not 8, and "29%" is 29, not 28.
 EPSILON = 1e-9
 
 
