@@ -12,6 +12,7 @@ from django.urls import reverse
 from django_htmx.http import trigger_client_event
 
 from . import taskip
+from .taskip.budget import BudgetExceeded
 
 logger = logging.getLogger("contacts.api_errors")
 
@@ -26,6 +27,8 @@ def describe(error: taskip.TaskipError) -> tuple[int, str, str]:
         return 503, "The TaskIP API is unavailable", (
             "The TaskIP API can't be reached right now. Try again in a moment."
         )
+    if isinstance(error, BudgetExceeded):
+        return 429, "You have reached your share of TaskIP requests", error.message
     if isinstance(error, taskip.TaskipRateLimited):
         wait = math.ceil(error.retry_after) if error.retry_after else 60
         return 429, "Too many requests to TaskIP", (
