@@ -58,8 +58,8 @@ class BudgetExceeded(TaskipRateLimited):
         seconds = max(1, math.ceil(retry_after))
         super().__init__(
             "You have made your share of this minute's TaskIP requests. This is the dashboard's "
-            "own limit, which keeps the API key's budget available for your colleagues; "
-            f"try again in {seconds} seconds.",
+            "own limit, which keeps the API key's budget available for your colleagues. "
+            f"Try again in {seconds} seconds.",
             retry_after=retry_after,
         )
 

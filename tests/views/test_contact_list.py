@@ -171,7 +171,10 @@ def test_a_stale_memo_is_refreshed_by_one_request(api, login_as, monkeypatch):
 
 
 def test_a_young_stale_memo_is_shown_while_one_background_refresh_runs(api, login_as,
-                                                                       monkeypatch):
+                                                                       monkeypatch,
+                                                                       transactional_db):
+    # transactional_db: the refresh thread draws from the API budget in the database, which a
+    # test's open transaction would keep locked.
     client = login_as("viewer")
     client.get("/contacts/?search=son")
     # Someone else adds a match; the memo doesn't know yet.
