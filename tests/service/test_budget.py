@@ -1,13 +1,18 @@
-"""The API budget's rules, held to every store: this process only, the database, and Redis.
+"""The API budget's rules, held to every store: this process only, SQLite, PostgreSQL, Redis.
 
-A fake wall clock stands in for time; its sleep only moves the clock. `redis_url` starts a real
-redis-server for this module (a suite-wide fixture in tests/stores.py may replace it).
+A fake wall clock stands in for time; its sleep only moves the clock. `redis_url` and
+`postgres_url` start real servers for this module (suite-wide fixtures in tests/stores.py may
+replace them).
 """
 
 from __future__ import annotations
 
+import copy
+import os
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -16,10 +21,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import environ
 import pytest
 import redis
+from django.db import connections
 
 from contacts import taskip
+from contacts.models import ApiBudget
 from contacts.taskip import budget
 from contacts.taskip.budget import Budget, BudgetExceeded, LocalStore, Rules
 from contacts.taskip.budget_db import DatabaseStore
@@ -96,6 +104,55 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         process.wait(timeout=10)
 
 
+# ---- a real PostgreSQL for this module ----------------------------------------------------------
+
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(*command: str) -> list[str]:
+    # initdb and postgres refuse to run as root.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> Iterator[str]:
+    # Not under pytest's tmp_path: its directories are private to root.
+    datadir = Path(tempfile.mkdtemp(prefix="budget-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(datadir, "postgres", "postgres")
+    port = _free_port()
+    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(datadir / "data"), "-A",
+                                "trust", "-U", "postgres", "--no-sync"),
+                   check=True, capture_output=True)
+    options = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(datadir / "data"), "-o",
+                                options, "-l", str(datadir / "log"), "-w", "start"),
+                   check=True, capture_output=True)
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(datadir / "data"), "-m",
+                                    "immediate", "stop"), capture_output=True)
+        shutil.rmtree(datadir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def postgres_alias(postgres_url: str, django_db_blocker) -> Iterator[str]:
+    """A database alias for that server, holding the budget's table."""
+    alias = "budget_postgres"
+    connections.settings[alias] = {**copy.deepcopy(connections.settings["default"]),
+                                   **environ.Env.db_url_config(postgres_url), "OPTIONS": {},
+                                   "TEST": {}}
+    with django_db_blocker.unblock(), connections[alias].schema_editor() as editor:
+        editor.create_model(ApiBudget)
+    try:
+        yield alias
+    finally:
+        with django_db_blocker.unblock():
+            connections[alias].close()
+        del connections.settings[alias]
+
+
 # ---- every store, and budgets over them ---------------------------------------------------------
 
 
@@ -104,16 +161,22 @@ def wall() -> WallClock:
     return WallClock()
 
 
-@pytest.fixture(params=["local", "database", "redis"])
+@pytest.fixture(params=["local", "sqlite", "postgres", "redis"])
 def make_store(request: pytest.FixtureRequest) -> Callable[[], Any]:
     """Each call is another process's view of one shared count."""
     scope = f"http://taskip-{uuid.uuid4().hex}.test"
     if request.param == "local":
         shared = LocalStore()
         return lambda: shared
-    if request.param == "database":
+    if request.param == "sqlite":
         request.getfixturevalue("db")
         return lambda: DatabaseStore(scope=scope)
+    if request.param == "postgres":
+        alias = request.getfixturevalue("postgres_alias")
+        blocker = request.getfixturevalue("django_db_blocker")
+        blocker.unblock()  # only this alias is used: the test database is not set up for it
+        request.addfinalizer(blocker.restore)
+        return lambda: DatabaseStore(scope=scope, using=alias)
     url_ = request.getfixturevalue("redis_url")
     return lambda: RedisStore(url=url_, scope=scope)
 

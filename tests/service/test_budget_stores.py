@@ -1,6 +1,6 @@
 """The shared stores under real concurrency: threads and processes drawing from one count at once
 never take more than the window allows (a file SQLite database, as a deployment without Redis
-has, and a real redis-server)."""
+has, a real PostgreSQL and a real redis-server)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from contacts.taskip.budget import Budget, Rules
 from contacts.taskip.budget_db import DatabaseStore
 from contacts.taskip.budget_redis import RedisStore
 
-from .test_budget import redis_url  # noqa: F401  (the fixture)
+from .test_budget import postgres_alias, postgres_url, redis_url  # noqa: F401  (fixtures)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 THREADS = 8
@@ -107,6 +108,17 @@ def test_threads_drawing_from_sqlite_never_take_more_than_the_window(sqlite_file
     assert meter.snapshot()["remaining"] == 40
 
 
+def test_a_draw_leaves_the_connections_own_durability_as_it_was(sqlite_file) -> None:
+    meter = sqlite_budget(sqlite_file, "durability")
+    with connections[sqlite_file].cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        before = cursor.fetchone()[0]
+        meter.draw()
+        meter.observe(meter.draw(), SimpleNamespace(status_code=429, headers={}))
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == before == 2  # FULL, SQLite's default
+
+
 def test_threads_of_users_each_get_exactly_their_share_from_sqlite(sqlite_file) -> None:
     meter = sqlite_budget(sqlite_file, "users", per_minute=400, user_share=0.05)
     # All threads act as one user: 20 of 400, however the draws interleave.
@@ -176,3 +188,24 @@ def test_threads_drawing_from_redis_never_take_more_than_the_window(redis_url) -
     drawn = in_threads(lambda: draw_until_told_to_wait(meter, background=True))
     assert sum(drawn) == 160
     assert meter.snapshot()["remaining"] == 40
+
+
+def test_threads_drawing_from_postgres_never_take_more_than_the_window(
+        postgres_alias, django_db_blocker) -> None:  # noqa: F811
+    meter = Budget(store=DatabaseStore(scope=f"threads-{uuid.uuid4().hex}", using=postgres_alias),
+                   rules=Rules(per_minute=200, reserve=0.2, user_share=1.0))
+    with django_db_blocker.unblock():
+        drawn = in_threads(lambda: draw_until_told_to_wait(meter, background=True),
+                           close=lambda: connections[postgres_alias].close())
+        assert sum(drawn) == 160
+        assert meter.snapshot()["remaining"] == 40
+
+
+def test_users_drawing_from_postgres_each_get_exactly_their_share(
+        postgres_alias, django_db_blocker) -> None:  # noqa: F811
+    meter = Budget(store=DatabaseStore(scope=f"users-{uuid.uuid4().hex}", using=postgres_alias),
+                   rules=Rules(per_minute=400, reserve=0.2, user_share=0.05))
+    with django_db_blocker.unblock():
+        drawn = in_threads(lambda: draw_until_told_to_wait(meter, background=False, cap=50),
+                           close=lambda: connections[postgres_alias].close())
+        assert sum(drawn) == 20
