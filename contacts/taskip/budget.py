@@ -118,7 +118,8 @@ class Rules:
 
 
 def reserve_units(limit: int, reserve: float) -> int:
-    return math.ceil(limit * reserve - EPSILON)
+    # Jobs always get at least one call a window, however small TaskIP's limit.
+    return min(math.ceil(limit * reserve - EPSILON), limit - 1)
 
 
 def user_units(limit: int, share: float) -> int:

@@ -38,7 +38,7 @@ local function answer(granted, wait)
 end
 if ARGV[2] == '1' then
   if paused > now then return answer(0, paused - now) end
-  local reserve = math.ceil(limit * tonumber(ARGV[5]) - 1e-9)
+  local reserve = math.min(math.ceil(limit * tonumber(ARGV[5]) - 1e-9), limit - 1)
   if remaining - 1 < reserve then return answer(0, reset_at - now) end
 elseif user ~= '' then
   local used = 0

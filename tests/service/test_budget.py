@@ -223,6 +223,11 @@ def test_shares_are_exact_despite_floating_point(make_budget) -> None:
     assert background_draws_until_told_to_wait(meter) == 71 - 7
 
 
+def test_jobs_get_one_call_a_window_however_small_the_limit(make_budget, wall) -> None:
+    meter = make_budget(per_minute=1, reserve=0.5)
+    assert background_draws_until_told_to_wait(meter) == 1
+
+
 def test_background_waits_in_short_slices_then_goes_when_the_window_reopens(make_budget,
                                                                             wall) -> None:
     meter = make_budget(per_minute=10, reserve=0.2)
