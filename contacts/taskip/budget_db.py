@@ -6,8 +6,8 @@ BEGIN IMMEDIATE (settings: transaction_mode), which takes the database's write l
 read; PostgreSQL locks the row with SELECT ... FOR UPDATE. Either way two draws from any two
 threads or processes never read the same count.
 
-A draw is on every page's path, so it is two prepared statements rather than ORM queries
-(building them cost ten times the statements themselves), and its commit does not wait for
+A draw is on every page's path, so it is two plain SQL statements rather than ORM queries
+(building those cost more than running the statements), and its commit does not wait for
 the disk: the count only matters for the next minute, so a power cut that lost the last few
 draws would cost nothing (SQLite: synchronous=NORMAL around the transaction, safe with WAL;
 PostgreSQL: synchronous_commit off for it).
@@ -27,9 +27,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from .budget import News, Outcome, Rules, State
 
 COLUMNS = ("limit", "remaining", "reset_at", "paused_until", "users")
+SQLITE_NORMAL = 1  # PRAGMA synchronous: with WAL, a commit is safe but not waited onto disk
 
-
-SQLITE_NORMAL = 1
 
 class DatabaseStore:
     def __init__(self, *, scope: str, using: str = DEFAULT_DB_ALIAS) -> None:
