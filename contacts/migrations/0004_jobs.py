@@ -10,7 +10,7 @@ import contacts.models.jobs
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contacts', '0002_staff_groups'),
+        ('contacts', '0003_api_budget'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,6 +1,7 @@
 """The dashboard's own data. Contacts themselves live in TaskIP (docs/architecture.md)."""
 
 from .audit import AuditEntry, Contact
+from .budget import ApiBudget
 from .jobs import Job, JobRow
 
-__all__ = ["AuditEntry", "Contact", "Job", "JobRow"]
+__all__ = ["ApiBudget", "AuditEntry", "Contact", "Job", "JobRow"]

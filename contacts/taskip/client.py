@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
+from .budget import UNLIMITED
 from .errors import TaskipBadResponse
 from .models import CompanyPage, Contact, ContactPage
 from .parsing import ShapeError, parse_company_page, parse_contact, parse_contact_page
@@ -34,6 +35,7 @@ class TaskipClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        budget: Any = UNLIMITED,
     ) -> None:
         parts = urlsplit(base_url if isinstance(base_url, str) else "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -53,7 +55,7 @@ class TaskipClient:
         self._transport = Transport(
             base_url=self.base_url, secret_key=secret_key, timeout=timeout, deadline=deadline,
             max_retries=max_retries, sleep=sleep, rand=rand, clock=clock, now=now,
-            session=session,
+            session=session, budget=budget,
         )
 
     def __repr__(self) -> str:

@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from . import budget
 from .client import TaskipClient
 from .models import CompanyPage, Contact, ContactPage
 
@@ -28,6 +29,7 @@ def default_client() -> TaskipClient:
         base_url=values["TASKIP_BASE_URL"],
         secret_key=values["TASKIP_SECRET_KEY"],
         timeout=getattr(settings, "TASKIP_TIMEOUT", (3.05, 10)),
+        budget=budget.deployment,
     )
 
 
