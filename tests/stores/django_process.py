@@ -21,6 +21,7 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -35,12 +36,18 @@ class SnippetFailed(AssertionError):
 
 class DjangoProcess:
     def __init__(self, env: dict[str, str]) -> None:
+        # stderr (logs, tracebacks) to a file: a pipe nobody reads would block the process.
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop())
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.stores.django_process"],
             cwd=PROJECT_ROOT, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self._stderr,
         )  # fmt: skip
         self._buffer = b""
+
+    def stderr_text(self) -> str:
+        self._stderr.seek(0)
+        return self._stderr.read().decode(errors="replace")
 
     def run(self, code: str, timeout: float = REPLY_TIMEOUT):
         """Run `code` there; the value it left in `result` (None if it set none)."""
@@ -64,8 +71,7 @@ class DjangoProcess:
                 if not chunk:
                     self.process.wait(timeout=5)
                     raise SnippetFailed(
-                        f"the process exited ({self.process.returncode}):\n"
-                        f"{self.process.stderr.read().decode(errors='replace')}"
+                        f"the process exited ({self.process.returncode}):\n{self.stderr_text()}"
                     )
                 self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
@@ -80,7 +86,7 @@ class DjangoProcess:
                 self.process.kill()
                 self.process.wait()
         self.process.stdout.close()
-        self.process.stderr.close()
+        self._stderr.close()
 
     def __enter__(self) -> DjangoProcess:
         return self

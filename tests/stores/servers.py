@@ -54,7 +54,7 @@ class PortTaken(ServerStartError):
     """The port picked was taken between choosing it and the server binding it."""
 
 
-def _unused_port() -> int:
+def unused_port() -> int:
     # Bind-then-close can race with another process taking the port; start_on_free_port
     # retries on another port when the server reports "Address already in use".
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -66,7 +66,7 @@ def start_on_free_port(start):
     """start(port) until it does not fail with PortTaken; its result."""
     for attempt in range(PORT_ATTEMPTS):
         try:
-            return start(_unused_port())
+            return start(unused_port())
         except PortTaken:
             if attempt == PORT_ATTEMPTS - 1:
                 raise
