@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+# The address make serve listens on; a host behind a proxy on another machine sets its own.
+SERVE_HOST ?= 127.0.0.1
 SANDBOX_PORT ?= 8001
 DEMO_USER ?= demo
 DEMO_PASSWORD ?= taskip-demo
@@ -81,7 +83,7 @@ screenshots: install chromium
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0
-	.venv/bin/gunicorn taskip_admin.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread \
+	.venv/bin/gunicorn taskip_admin.wsgi --bind $(SERVE_HOST):$(PORT) --worker-class gthread \
 	  --workers 4 --threads 16 --no-control-socket --access-logfile - --timeout 30
 
 # A background worker (django-tasks-db); run as many as needed, on any host, beside make serve.
