@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+# The address make serve listens on; a host behind a proxy on another machine sets its own.
+SERVE_HOST ?= 127.0.0.1
 SANDBOX_PORT ?= 8001
 DEMO_USER ?= demo
 DEMO_PASSWORD ?= taskip-demo
@@ -13,12 +15,12 @@ PY := .venv/bin/python
 # Python 3.13 per .python-version: pyenv's if present, else whatever python3.13/3.12 is on PATH.
 PYTHON ?= $(shell p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13 || command -v python3.13 || command -v python3.12)
 
-.PHONY: help install run test lint bench serve chromium screenshots
+.PHONY: help install run test lint bench serve worker chromium postgres-redis screenshots
 
 help:
 	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard + a worker (Ctrl-C stops all)"
 	@echo "make test   - install everything and run lint + the whole test suite"
-	@echo "make install | bench | serve"
+	@echo "make install | bench | serve | worker"
 
 $(UV):
 	python3 -m venv .tools
@@ -32,6 +34,16 @@ chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=300 install -y chromium; \
 	  else sudo apt-get -o DPkg::Lock::Timeout=300 install -y chromium; fi; \
+	fi
+
+# The store tests start their own PostgreSQL and Redis servers from Debian's packages.
+postgres-redis:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=300 install -y $$missing; \
+	  else sudo apt-get -o DPkg::Lock::Timeout=300 install -y $$missing; fi; \
 	fi
 
 run: install
@@ -55,8 +67,12 @@ run: install
 lint: install
 	.venv/bin/ruff check .
 
-test: install chromium lint
+# The whole suite on SQLite (the default deployment), then the view tests again with the
+# dashboard's database on PostgreSQL (the several-hosts deployment): they are the tests that
+# read and write it (sessions, users, permissions, the audit log).
+test: install chromium postgres-redis lint
 	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest tests/views --dashboard-db=postgres
 
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
@@ -70,5 +86,10 @@ screenshots: install chromium
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0
-	.venv/bin/gunicorn taskip_admin.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread \
+	.venv/bin/gunicorn taskip_admin.wsgi --bind $(SERVE_HOST):$(PORT) --worker-class gthread \
 	  --workers 4 --threads 16 --no-control-socket --access-logfile - --timeout 30
+
+# A background worker (django-tasks-db); run as many as needed, on any host, beside make serve.
+worker: install
+	DJANGO_DEBUG=false $(PY) manage.py migrate --noinput -v0
+	DJANGO_DEBUG=false $(PY) manage.py db_worker

@@ -46,6 +46,9 @@ import requests
 
 from tests.sandbox_log import ACCESS_LINE, LISTENING_LINE
 
+# PostgreSQL and Redis servers started by the run (postgres_url, redis_url; --dashboard-db).
+pytest_plugins = ["tests.stores.servers"]
+
 # Playwright runs its own event loop in the test thread; Django's ORM would otherwise refuse.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
