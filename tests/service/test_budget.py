@@ -8,22 +8,14 @@ replace them).
 from __future__ import annotations
 
 import copy
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import environ
 import pytest
-import redis
 from django.db import connections
 
 from contacts import taskip
@@ -66,80 +58,14 @@ def answer(status: int = 200, **headers: Any) -> SimpleNamespace:
                            headers={names[k]: str(v) for k, v in headers.items()})
 
 
-# ---- a real redis-server for this module ------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# ---- real servers: the suite's PostgreSQL and Redis (tests/stores/servers.py) ----------------
 
 
 @pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    workdir: Path = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir),
-         "--save", "", "--appendonly", "no"],
-        stdout=(workdir / "stdout.log").open("wb"), stderr=subprocess.STDOUT,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    try:
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start: "
-                                       + (workdir / "stdout.log").read_text()) from None
-                time.sleep(0.01)  # polling for the server to listen, not waiting out time
-        yield url
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
-
-
-# ---- a real PostgreSQL for this module ----------------------------------------------------------
-
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _as_postgres(*command: str) -> list[str]:
-    # initdb and postgres refuse to run as root.
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    # Not under pytest's tmp_path: its directories are private to root.
-    datadir = Path(tempfile.mkdtemp(prefix="budget-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(datadir, "postgres", "postgres")
-    port = _free_port()
-    subprocess.run(_as_postgres(str(PG_BIN / "initdb"), "-D", str(datadir / "data"), "-A",
-                                "trust", "-U", "postgres", "--no-sync"),
-                   check=True, capture_output=True)
-    options = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(datadir / "data"), "-o",
-                                options, "-l", str(datadir / "log"), "-w", "start"),
-                   check=True, capture_output=True)
-    try:
-        yield f"postgres://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(_as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(datadir / "data"), "-m",
-                                    "immediate", "stop"), capture_output=True)
-        shutil.rmtree(datadir, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def postgres_alias(postgres_url: str, django_db_blocker) -> Iterator[str]:
-    """A database alias for that server, holding the budget's table."""
-    alias = "budget_postgres"
+def postgres_alias(postgres_server, django_db_blocker) -> Iterator[str]:
+    """A database of its own on the suite's PostgreSQL, holding the budget's table."""
+    alias = f"budget_{uuid.uuid4().hex[:12]}"  # a new alias: connections are cached per alias
+    postgres_url = postgres_server.create_database(alias)
     connections.settings[alias] = {**copy.deepcopy(connections.settings["default"]),
                                    **environ.Env.db_url_config(postgres_url), "OPTIONS": {},
                                    "TEST": {}}

@@ -24,7 +24,7 @@ from contacts.taskip.budget import Budget, Rules
 from contacts.taskip.budget_db import DatabaseStore
 from contacts.taskip.budget_redis import RedisStore
 
-from .test_budget import postgres_alias, postgres_url, redis_url  # noqa: F401  (fixtures)
+from .test_budget import postgres_alias  # noqa: F401  (a fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 THREADS = 8
