@@ -10,8 +10,6 @@ from contacts.taskip.budget import Budget, Rules
 from contacts.taskip.budget_db import DatabaseStore
 from contacts.taskip.budget_redis import RedisStore
 
-from .test_budget import redis_url  # noqa: F401  (the fixture)
-
 
 class JobStopped(Exception):
     pass
