@@ -232,7 +232,9 @@ def claim(job_id: int) -> str | None:
 
 def process(job_id: int, token: str) -> None:
     """Work on rows while this token holds the lease and the job is active."""
-    job = Job.objects.select_related("owner").get(pk=job_id)
+    job = Job.objects.select_related("owner").filter(pk=job_id).first()
+    if job is None:
+        return  # deleted (with its owner, say) since it was claimed
     handler = _handler(job.kind)
     lease = Lease(job_id, token)
     while True:
