@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from .job_handlers import ROW_HANDLERS, RowDone, RowHandler, SkipRow
 from .models import AuditEntry, Job, JobRow
-from .taskip import TaskipError, TaskipRateLimited, budget
+from .taskip import TaskipError, TaskipRateLimited, budget, calls_made
 
 logger = logging.getLogger("contacts.jobs")
 
@@ -241,7 +241,11 @@ def process(job_id: int, token: str) -> None:
         row = _start_next_row(job, token)
         if row is _NO_ROW_LEFT:
             if handler.finish is not None:
-                handler.finish(job)
+                try:
+                    with budget.background(on_wait=lease.on_wait):
+                        handler.finish(job)
+                except Interrupted:
+                    continue  # paused or cancelled meanwhile: the next step lets go
             if _finish(job, token):
                 return
             continue  # a retry added rows meanwhile
@@ -309,7 +313,7 @@ def _start_next_row(job: Job, token: str) -> JobRow | object | None:
 def _process_row(job: Job, row: JobRow, handler: RowHandler, lease: Lease) -> None:
     token = lease.token
     try:
-        with budget.background(on_wait=lease.on_wait):
+        with calls_made() as calls, budget.background(on_wait=lease.on_wait):
             done = handler.process(job, row) or RowDone()
     except Interrupted:
         _put_back(row, token)
@@ -324,22 +328,33 @@ def _process_row(job: Job, row: JobRow, handler: RowHandler, lease: Lease) -> No
         state = State.UNKNOWN if _may_have_happened(exc) else State.FAILED
         _record(job, row, handler, token, state, api_message(exc))
     except Exception as exc:
+        # A bug, or the budget's store failing. Not tried again by itself either way: an
+        # error that repeats would otherwise loop on this row.
         logger.exception("job %s row %s: the handler failed", job.pk, row.pk)
-        _record(job, row, handler, token, State.UNKNOWN,
-                f"The dashboard failed while handling this row ({type(exc).__name__}); "
-                "TaskIP may or may not have done it.")
+        if calls.count:
+            _record(job, row, handler, token, State.UNKNOWN,
+                    f"The dashboard failed while handling this row ({type(exc).__name__}); "
+                    "TaskIP may or may not have done it.")
+        else:
+            _record(job, row, handler, token, State.FAILED,
+                    f"The dashboard failed before calling TaskIP ({type(exc).__name__}).")
     else:
         _record(job, row, handler, token, State.DONE, done.message,
                 contact_id=done.contact_id, data=done.data)
     lease.renew()
 
 
+# Answers to a write after which TaskIP may have acted: a success whose body we couldn't read,
+# an internal error, a gateway's error or timeout. A 4xx or a 503 says it refused.
+MAYBE_DONE_STATUSES = frozenset({500, 502, 504})
+
+
 def _may_have_happened(exc: TaskipError) -> bool:
-    # No HTTP answer, or a gateway timeout, to a call that writes: TaskIP may have acted.
-    # Reads change nothing, and any other answer says what TaskIP did.
     if exc.method == "GET":
-        return False
-    return exc.status is None or getattr(exc, "is_timeout", False)
+        return False  # reads change nothing
+    status = exc.status
+    return (status is None or 200 <= status < 300 or status in MAYBE_DONE_STATUSES
+            or getattr(exc, "is_timeout", False))
 
 
 def api_message(exc: TaskipError) -> str:

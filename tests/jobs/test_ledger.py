@@ -240,3 +240,30 @@ def test_a_deleted_job_is_no_work(owner, shared_api, invited):
     run_task(watchdog)
     assert not invited()
     assert DBTaskResult.objects.get(id=watchdog).status == TaskResultStatus.SUCCESSFUL
+
+
+@pytest.mark.django_db
+def test_a_kind_plugs_in_a_handler_whose_finish_runs_once_the_rows_are_done(owner, monkeypatch):
+    seen = []
+
+    def note(job_, row):
+        seen.append(("row", row.position, row.data["page"]))
+        return jobs.RowDone(message="page written", data={"lines": 100})
+
+    def close_file(job_):
+        seen.append(("finish", jobs.counts(job_).pending))
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "export", jobs.RowHandler(
+        process=note, audit_action=None, finish=close_file))
+    job = jobs.create_job(owner, "export", {"columns": ["email"]},
+                          rows=[(None, f"Page {n}", {"page": n}) for n in (1, 2)])
+
+    jobs.run(job.pk)
+
+    assert seen == [("row", 0, 1), ("row", 1, 2), ("finish", 0)]
+    row = job.rows.get(position=1)
+    assert (row.state, row.message, row.data) == (State.DONE, "page written",
+                                                  {"page": 2, "lines": 100})
+    assert not AuditEntry.objects.exclude(action=AuditEntry.Action.JOB).exists()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FINISHED

@@ -12,7 +12,15 @@ from django_tasks_db.models import DBTaskResult
 
 from contacts import jobs
 from contacts.models import AuditEntry, Job, JobRow
-from contacts.taskip import TaskipRateLimited, budget
+from contacts.taskip import (
+    TaskipBadResponse,
+    TaskipNotFound,
+    TaskipRateLimited,
+    TaskipTimeout,
+    TaskipUnavailable,
+    TaskipValidationError,
+    budget,
+)
 from tests.jobs.conftest import queued, run_task, sandbox_contacts
 
 State = JobRow.State
@@ -243,3 +251,53 @@ def test_a_finished_jobs_watchdog_retires(owner, shared_api):
     assert task.status == TaskResultStatus.SUCCESSFUL
     assert job.watchdog_task_id == "" and not deferred(job)
     assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("error", "state"), [
+    (TaskipValidationError("Invalid.", status=422, method="POST"), State.FAILED),
+    (TaskipUnavailable("Down.", status=503, method="POST"), State.FAILED),
+    (TaskipUnavailable("Bad gateway.", status=502, method="POST"), State.UNKNOWN),
+    (TaskipUnavailable("Server error.", status=500, method="PUT"), State.UNKNOWN),
+    (TaskipTimeout("No answer.", method="POST"), State.UNKNOWN),
+    (TaskipBadResponse("Not JSON.", status=200, method="POST"), State.UNKNOWN),
+    (TaskipNotFound("No such contact.", status=404, method="GET"), State.FAILED),
+    (TaskipTimeout("No answer.", method="GET"), State.FAILED),
+])
+def test_a_rows_outcome_follows_what_the_error_says_taskip_did(owner, monkeypatch, error,
+                                                               state):
+    def failing(job_, row):
+        raise error
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
+        process=failing, audit_action="invite"))
+    job = jobs.create_job(owner, "invite", {}, rows=[(1, "One", None)])
+
+    jobs.run(job.pk)
+
+    row = job.rows.get()
+    assert (row.state, row.message) == (state, error.message)
+
+
+@pytest.mark.django_db
+def test_a_dashboard_bug_fails_a_row_that_sent_nothing_and_leaves_one_that_did_unknown(
+    owner, shared_api, invited, monkeypatch
+):
+    job = make_job(owner, shared_api, 2)
+    real = jobs.ROW_HANDLERS["invite"]
+
+    def buggy(job_, row):
+        if row.position == 1:
+            real.process(job_, row)
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
+        process=buggy, audit_action="invite"))
+    jobs.run(job.pk)
+
+    assert states(job) == [State.FAILED, State.UNKNOWN]
+    assert job.rows.get(position=0).message == (
+        "The dashboard failed before calling TaskIP (RuntimeError).")
+    assert invited() == {ids(job)[1]: 1}
+    job.refresh_from_db()
+    assert job.status == Job.Status.FINISHED
