@@ -184,7 +184,7 @@ def start_worker(transactional_db, tmp_path, settings):
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 # --skip-checks: the system checks cost a worker a third of its start-up
-                # here, and this test run has already passed them.
+                # here, and tests/views/test_security.py runs them once.
                 [sys.executable, "manage.py", "db_worker", "--interval", "0.02",
                  "--no-startup-delay", "--no-reload", "--skip-checks", "-v", "2"],
                 cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
