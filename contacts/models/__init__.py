@@ -2,6 +2,6 @@
 
 from .audit import AuditEntry, Contact
 from .budget import ApiBudget
-from .jobs import Job, JobRow
+from .jobs import Job, JobCounts, JobRow
 
-__all__ = ["ApiBudget", "AuditEntry", "Contact", "Job", "JobRow"]
+__all__ = ["ApiBudget", "AuditEntry", "Contact", "Job", "JobCounts", "JobRow"]

@@ -67,7 +67,7 @@ def job_detail(request, job_id: int):
     rows = job.rows.all()
     if state in JobRow.State.values:
         rows = rows.filter(state=state)
-    counts = jobs.counts(job)
+    counts = job.counts()
     context = {
         "job": job,
         "counts": counts,

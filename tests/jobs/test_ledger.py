@@ -5,7 +5,7 @@ import pytest
 from django.tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from contacts import jobs
+from contacts import job_runner, jobs
 from contacts.models import AuditEntry, Job, JobRow
 from contacts.taskip import budget
 from tests.jobs.conftest import queued, run_task, sandbox_contacts
@@ -66,15 +66,15 @@ def test_create_job_refuses_unknown_kinds_and_bad_params(owner):
 def test_run_does_every_row_then_finishes_and_lets_go(owner, shared_api):
     job = make_invite_job(owner, shared_api, 4, skipped=[(99, "Skipped One", "No email.")])
 
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     job.refresh_from_db()
     assert states(job) == [State.DONE] * 4 + [State.SKIPPED]
     assert job.status == Job.Status.FINISHED
     assert job.started_at and job.finished_at
     assert (job.lease_token, job.lease_until) == ("", None)
-    assert jobs.counts(job) == jobs.JobCounts(done=4, skipped=1)
-    assert jobs.counts(job).percent == 100
+    assert job.counts() == jobs.JobCounts(done=4, skipped=1)
+    assert job.counts().percent == 100
     assert jobs.time_left(job) == 0
 
 
@@ -85,7 +85,7 @@ def test_counts_and_time_left_come_from_the_ledger(owner, shared_api):
     job.rows.filter(position=2).update(state=State.FAILED)
 
     before = len(shared_api.api_calls())
-    c = jobs.counts(job)
+    c = job.counts()
     assert (c.pending, c.done, c.failed, c.total, c.finished, c.percent) == (3, 2, 1, 6, 3, 50)
     assert jobs.time_left(job) == budget.estimate_seconds(3)
     assert len(shared_api.api_calls()) == before  # pages poll these: no API budget spent
@@ -101,7 +101,7 @@ def test_pause_before_a_worker_starts_keeps_every_row_pending(owner, shared_api,
     assert jobs.pause(job, owner) is True
     assert jobs.pause(job, owner) is False  # already paused
 
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.PAUSED
@@ -124,7 +124,7 @@ def test_pause_stops_after_the_row_in_flight_and_resume_goes_on(
 
     monkeypatch.setitem(jobs.ROW_HANDLERS, "invite",
                         jobs.RowHandler(process=invite_then_pause, audit_action="invite"))
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     job.refresh_from_db()
     assert states(job) == [State.DONE, State.DONE, State.PENDING, State.PENDING]
@@ -154,7 +154,7 @@ def test_cancel_skips_pending_rows_and_nothing_more_is_sent(owner, shared_api, i
     assert jobs.cancel(job, owner) is False
     assert jobs.pause(job, owner) is False
     assert jobs.resume(job, owner) is False
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     job.refresh_from_db()
     assert job.status == Job.Status.CANCELLED and job.finished_at
@@ -166,7 +166,7 @@ def test_cancel_skips_pending_rows_and_nothing_more_is_sent(owner, shared_api, i
 @pytest.mark.django_db
 def test_retry_reruns_failed_rows_but_unknown_ones_only_when_named(owner, shared_api, invited):
     job = make_invite_job(owner, shared_api, 4)
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
     failed, unknown, other_unknown = job.rows.order_by("position")[1:4]
     JobRow.objects.filter(pk=failed.pk).update(state=State.FAILED, message="Server error.")
     JobRow.objects.filter(pk__in=[unknown.pk, other_unknown.pk]).update(state=State.UNKNOWN)
@@ -176,13 +176,13 @@ def test_retry_reruns_failed_rows_but_unknown_ones_only_when_named(owner, shared
     job.refresh_from_db()
     assert job.status == Job.Status.QUEUED and job.finished_at is None
     assert states(job) == [State.DONE, State.PENDING, State.UNKNOWN, State.UNKNOWN]
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
     assert states(job) == [State.DONE, State.DONE, State.UNKNOWN, State.UNKNOWN]
     assert invited() - sent_before == {failed.contact_id: 1}
 
     assert jobs.retry(job, owner) == 0  # nothing failed: unknown rows are never assumed
     assert jobs.retry(job, owner, unknown_rows=[unknown.pk]) == 1
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
     assert states(job) == [State.DONE, State.DONE, State.DONE, State.UNKNOWN]
     assert invited() - sent_before == {failed.contact_id: 1, unknown.contact_id: 1}
     assert other_unknown.contact_id not in invited() - sent_before
@@ -196,7 +196,7 @@ def test_resume_never_resends_unknown_rows(owner, shared_api, invited):
     jobs.pause(job, owner)
     jobs.resume(job, owner)
 
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     assert states(job) == [State.UNKNOWN, State.DONE, State.DONE]
     assert unknown.contact_id not in invited()
@@ -208,7 +208,7 @@ def test_each_row_outcome_and_the_job_are_in_the_audit_log(owner, shared_api):
     job = jobs.create_job(owner, "invite", INVITE,
                           rows=[(good, name, None), (999999, "Gone Person", None)])
 
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     rows = list(AuditEntry.objects.filter(action=AuditEntry.Action.INVITE).order_by("id"))
     assert [(e.contact_ids, e.outcome, e.username) for e in rows] == [
@@ -240,3 +240,30 @@ def test_a_deleted_job_is_no_work(owner, shared_api, invited):
     run_task(watchdog)
     assert not invited()
     assert DBTaskResult.objects.get(id=watchdog).status == TaskResultStatus.SUCCESSFUL
+
+
+@pytest.mark.django_db
+def test_a_kind_plugs_in_a_handler_whose_finish_runs_once_the_rows_are_done(owner, monkeypatch):
+    seen = []
+
+    def note(job_, row):
+        seen.append(("row", row.position, row.data["page"]))
+        return jobs.RowDone(message="page written", data={"lines": 100})
+
+    def close_file(job_):
+        seen.append(("finish", job_.counts().pending))
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "export", jobs.RowHandler(
+        process=note, audit_action=None, finish=close_file))
+    job = jobs.create_job(owner, "export", {"columns": ["email"]},
+                          rows=[(None, f"Page {n}", {"page": n}) for n in (1, 2)])
+
+    job_runner.run(job.pk)
+
+    assert seen == [("row", 0, 1), ("row", 1, 2), ("finish", 0)]
+    row = job.rows.get(position=1)
+    assert (row.state, row.message, row.data) == (State.DONE, "page written",
+                                                  {"page": 2, "lines": 100})
+    assert not AuditEntry.objects.exclude(action=AuditEntry.Action.JOB).exists()
+    job.refresh_from_db()
+    assert job.status == Job.Status.FINISHED

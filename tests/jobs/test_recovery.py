@@ -10,9 +10,17 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from contacts import jobs
+from contacts import job_runner, jobs
 from contacts.models import AuditEntry, Job, JobRow
-from contacts.taskip import TaskipRateLimited, budget
+from contacts.taskip import (
+    TaskipBadResponse,
+    TaskipNotFound,
+    TaskipRateLimited,
+    TaskipTimeout,
+    TaskipUnavailable,
+    TaskipValidationError,
+    budget,
+)
 from tests.jobs.conftest import queued, run_task, sandbox_contacts
 
 State = JobRow.State
@@ -43,7 +51,7 @@ def crash_mid_row(job):
     """A worker picks the job's run, takes the lease, commits row 0 in flight, then dies."""
     run = next(t for t in queued(job) if t.task.run_after is None)
     run.claim("worker-that-dies")  # django-tasks-db leaves it RUNNING for ever
-    token = jobs.claim(job.pk)
+    token = job_runner.claim(job.pk)
     JobRow.objects.filter(job=job, position=0).update(state=State.IN_FLIGHT, claim_token=token)
     return token
 
@@ -60,7 +68,7 @@ def test_a_watchdog_takes_over_a_dead_workers_job_and_never_resends_its_row(owne
 
     job.refresh_from_db()
     assert states(job) == [State.UNKNOWN] + [State.DONE] * 4
-    assert job.rows.get(position=0).message == jobs.UNKNOWN_AFTER_TAKEOVER
+    assert job.rows.get(position=0).message == job_runner.UNKNOWN_AFTER_TAKEOVER
     assert invited() == {cid: 1 for cid in ids(job)[1:]}
     assert job.status == Job.Status.FINISHED
     # The takeover queued the next watchdog before it started work.
@@ -68,7 +76,7 @@ def test_a_watchdog_takes_over_a_dead_workers_job_and_never_resends_its_row(owne
     assert AuditEntry.objects.get(action="invite", contact_ids=[ids(job)[0]]).outcome == "failure"
 
     # Were the dead worker only slow, it could start no row with its lapsed lease.
-    jobs.process(job.pk, dead_token)
+    job_runner.process(job.pk, dead_token)
     assert invited() == {cid: 1 for cid in ids(job)[1:]}
 
 
@@ -76,7 +84,7 @@ def test_a_watchdog_takes_over_a_dead_workers_job_and_never_resends_its_row(owne
 def test_a_watchdog_finding_the_lease_alive_only_defers_itself(owner, shared_api, invited,
                                                                settings):
     job = make_job(owner, shared_api)
-    token = jobs.claim(job.pk)
+    token = job_runner.claim(job.pk)
     job.refresh_from_db()
     first = job.watchdog_task_id
 
@@ -111,13 +119,13 @@ def test_a_watchdog_of_a_paused_job_retires_and_resume_sets_a_new_one(owner, sha
 @pytest.mark.django_db
 def test_a_second_run_of_a_claimed_job_does_nothing(owner, shared_api, invited):
     job = make_job(owner, shared_api, 3)
-    token = jobs.claim(job.pk)
+    token = job_runner.claim(job.pk)
 
-    jobs.run(job.pk)  # another worker picks up a run of the same job
+    job_runner.run(job.pk)  # another worker picks up a run of the same job
     assert not invited()
-    assert jobs.claim(job.pk) is None
+    assert job_runner.claim(job.pk) is None
 
-    jobs.process(job.pk, token)
+    job_runner.process(job.pk, token)
     assert invited() == {cid: 1 for cid in ids(job)}
 
 
@@ -142,7 +150,7 @@ def test_a_worker_that_lost_its_lease_mid_call_still_records_what_happened(
 
     monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
         process=slow_invite, audit_action="invite"))
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     assert states(job) == [State.DONE] * 4  # row 0: the first worker knew, and said so
     assert invited() == {cid: 1 for cid in ids(job)}
@@ -175,8 +183,8 @@ def test_pause_or_cancel_during_a_budget_wait_stops_before_the_call(owner, share
         if len(rows_started) == 2:
             getattr(jobs, action)(job, owner)
 
-    monkeypatch.setattr(jobs, "budget", WaitingBudget(second_row_waits_and_staff_click))
-    jobs.run(job.pk)
+    monkeypatch.setattr(job_runner, "budget", WaitingBudget(second_row_waits_and_staff_click))
+    job_runner.run(job.pk)
 
     job.refresh_from_db()
     assert invited() == {ids(job)[0]: 1}
@@ -193,8 +201,8 @@ def test_pause_or_cancel_during_a_budget_wait_stops_before_the_call(owner, share
 def test_waiting_for_the_budget_renews_the_lease_and_notices_a_takeover(owner, shared_api,
                                                                         settings):
     job = make_job(owner, shared_api, 1)
-    token = jobs.claim(job.pk)
-    lease = jobs.Lease(job.pk, token)
+    token = job_runner.claim(job.pk)
+    lease = job_runner.Lease(job.pk, token)
     full = timedelta(seconds=settings.JOB_LEASE_SECONDS)
 
     Job.objects.filter(pk=job.pk).update(lease_until=timezone.now() + full * 0.9)
@@ -207,7 +215,7 @@ def test_waiting_for_the_budget_renews_the_lease_and_notices_a_takeover(owner, s
     assert Job.objects.get(pk=job.pk).lease_until > timezone.now() + full * 0.9
 
     Job.objects.filter(pk=job.pk).update(lease_token="another-worker")
-    with pytest.raises(jobs.Interrupted):
+    with pytest.raises(job_runner.Interrupted):
         lease.on_wait(3.0)
 
 
@@ -225,7 +233,7 @@ def test_a_rate_limited_row_is_tried_again_not_failed(owner, shared_api, invited
 
     monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
         process=refused_once, audit_action="invite"))
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
 
     assert states(job) == [State.DONE, State.DONE]
     assert invited() == {cid: 1 for cid in ids(job)}
@@ -234,7 +242,7 @@ def test_a_rate_limited_row_is_tried_again_not_failed(owner, shared_api, invited
 @pytest.mark.django_db
 def test_a_finished_jobs_watchdog_retires(owner, shared_api):
     job = make_job(owner, shared_api, 1)
-    jobs.run(job.pk)
+    job_runner.run(job.pk)
     job.refresh_from_db()
 
     task = run_task(job.watchdog_task_id)
@@ -243,3 +251,53 @@ def test_a_finished_jobs_watchdog_retires(owner, shared_api):
     assert task.status == TaskResultStatus.SUCCESSFUL
     assert job.watchdog_task_id == "" and not deferred(job)
     assert DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("error", "state"), [
+    (TaskipValidationError("Invalid.", status=422, method="POST"), State.FAILED),
+    (TaskipUnavailable("Down.", status=503, method="POST"), State.FAILED),
+    (TaskipUnavailable("Bad gateway.", status=502, method="POST"), State.UNKNOWN),
+    (TaskipUnavailable("Server error.", status=500, method="PUT"), State.UNKNOWN),
+    (TaskipTimeout("No answer.", method="POST"), State.UNKNOWN),
+    (TaskipBadResponse("Not JSON.", status=200, method="POST"), State.UNKNOWN),
+    (TaskipNotFound("No such contact.", status=404, method="GET"), State.FAILED),
+    (TaskipTimeout("No answer.", method="GET"), State.FAILED),
+])
+def test_a_rows_outcome_follows_what_the_error_says_taskip_did(owner, monkeypatch, error,
+                                                               state):
+    def failing(job_, row):
+        raise error
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
+        process=failing, audit_action="invite"))
+    job = jobs.create_job(owner, "invite", {}, rows=[(1, "One", None)])
+
+    job_runner.run(job.pk)
+
+    row = job.rows.get()
+    assert (row.state, row.message) == (state, error.message)
+
+
+@pytest.mark.django_db
+def test_a_dashboard_bug_fails_a_row_that_sent_nothing_and_leaves_one_that_did_unknown(
+    owner, shared_api, invited, monkeypatch
+):
+    job = make_job(owner, shared_api, 2)
+    real = jobs.ROW_HANDLERS["invite"]
+
+    def buggy(job_, row):
+        if row.position == 1:
+            real.process(job_, row)
+        raise RuntimeError("bug")
+
+    monkeypatch.setitem(jobs.ROW_HANDLERS, "invite", jobs.RowHandler(
+        process=buggy, audit_action="invite"))
+    job_runner.run(job.pk)
+
+    assert states(job) == [State.FAILED, State.UNKNOWN]
+    assert job.rows.get(position=0).message == (
+        "The dashboard failed before calling TaskIP (RuntimeError).")
+    assert invited() == {ids(job)[1]: 1}
+    job.refresh_from_db()
+    assert job.status == Job.Status.FINISHED
