@@ -93,25 +93,48 @@ def test_a_viewer_may_not_bulk_invite_or_edit(api, login_as):
     assert client.post("/contacts/bulk-edit/", {"contact_ids": [3]}).status_code == 403
 
 
-def test_bulk_edit_changes_exactly_the_chosen_field_on_each_contact(api, login_as):
+def test_bulk_edit_of_50_changes_exactly_the_chosen_field_on_each_contact(api, login_as):
     session = api.session()
-    ids = [10, 11, 12]
-    before = {i: session.get(f"{api.api_url}/contact/{i}").json()["data"] for i in ids}
+    listed = session.get(f"{api.api_url}/contact", params={"limit": 50}).json()["data"]
+    before = {c["id"]: session.get(f"{api.api_url}/contact/{c['id']}").json()["data"]
+              for c in listed}
+    ids = sorted(before)
     client = login_as("editor")
     dialog = client.post("/contacts/bulk-edit/", {"contact_ids": ids})
-    assert "Edit 3 contacts" in dialog.content.decode()
+    assert "Edit 50 contacts" in dialog.content.decode()
     response = client.post("/contacts/bulk-edit/", {
         "contact_ids": ids, "confirmed": "1", "position": "Head of Partnerships",
     })
     job = Job.objects.get()
     assert response.status_code == 303 and job.params == {
         "fields": {"position": "Head of Partnerships"}}
+    updates_before = len(api.api_calls())
     run_job(job)
+    puts = [c for c in api.api_calls()[updates_before:] if c.method == "PUT"]
+    assert sorted(int(c.path.rsplit("/", 1)[1]) for c in puts) == ids  # one PUT each
     for i in ids:
         after = session.get(f"{api.api_url}/contact/{i}").json()["data"]
         assert after["position"] == "Head of Partnerships"
         changed = {k for k in after if after[k] != before[i][k] and k != "updated_at"}
-        assert changed == {"position"}
+        assert changed <= {"position"}
+
+
+def test_bulk_edit_sets_and_removes_a_custom_field_key(api, login_as):
+    session = api.session()
+    client = login_as("editor")
+    client.post("/contacts/bulk-edit/", {"contact_ids": [20, 21], "confirmed": "1",
+                                         "custom_field_key": "lead_source",
+                                         "custom_field_value": "trade fair"})
+    run_job(Job.objects.get())
+    for i in (20, 21):
+        custom = session.get(f"{api.api_url}/contact/{i}").json()["data"]["custom_fields"]
+        assert custom["lead_source"] == "trade fair"
+    client.post("/contacts/bulk-edit/", {"contact_ids": [20], "confirmed": "1",
+                                         "custom_field_key": "lead_source",
+                                         "remove_custom_field": "on"})
+    run_job(Job.objects.order_by("-pk").first())
+    custom = session.get(f"{api.api_url}/contact/20").json()["data"]["custom_fields"]
+    assert "lead_source" not in custom
 
 
 def test_bulk_edit_refuses_a_field_it_may_not_set(api, login_as):
