@@ -103,13 +103,19 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        self.ask_to_stop()
+        self.wait_until_stopped()
+
+    def ask_to_stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(self.stop_signal)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def wait_until_stopped(self) -> None:
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         # Its own process group (start_new_session): no gunicorn worker may outlive it.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -252,8 +258,13 @@ class Deployment:
         return {name: host.request_count() for name, host in self.hosts.items()}
 
     def stop(self) -> None:
-        while self._started:
-            self._started.pop().stop()
+        # All asked first, newest first, then waited for: each takes a second or two to stop.
+        stopping = self._started[::-1]
+        self._started.clear()
+        for process in stopping:
+            process.ask_to_stop()
+        for process in stopping:
+            process.wait_until_stopped()
 
 
 def log_in(browser: requests.Session, host: WebHost, username: str, password: str) -> None:
