@@ -139,7 +139,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def postgres_alias(postgres_url: str, django_db_blocker) -> Iterator[str]:
     """A database alias for that server, holding the budget's table."""
-    alias = "budget_postgres"
+    alias = f"budget_pg_{uuid.uuid4().hex[:8]}"
     connections.settings[alias] = {**copy.deepcopy(connections.settings["default"]),
                                    **environ.Env.db_url_config(postgres_url), "OPTIONS": {},
                                    "TEST": {}}
@@ -150,6 +150,7 @@ def postgres_alias(postgres_url: str, django_db_blocker) -> Iterator[str]:
     finally:
         with django_db_blocker.unblock():
             connections[alias].close()
+        del connections[alias]  # this thread's wrapper, so the alias is gone for good
         del connections.settings[alias]
 
 
