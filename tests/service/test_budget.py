@@ -76,6 +76,7 @@ def postgres_alias(postgres_server, django_db_blocker) -> Iterator[str]:
     finally:
         with django_db_blocker.unblock():
             connections[alias].close()
+        del connections[alias]  # this thread's wrapper, so the alias is gone for good
         del connections.settings[alias]
 
 

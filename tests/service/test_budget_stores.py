@@ -91,6 +91,7 @@ def sqlite_file(tmp_path: Path, django_db_blocker) -> Iterator[str]:
             yield alias
         finally:
             connections[alias].close()
+            del connections[alias]
             del connections.settings[alias]
 
 

@@ -4,6 +4,7 @@
     manage(env, "migrate", "--noinput")             one management command, to completion
     deployment = Deployment(env, workdir)
     a, b = deployment.start_web_hosts("a", "b")     gunicorn per host, as `make serve` runs it
+    deployment.start_web_host("c")                  one more, later
     deployment.start_db_worker("a")                 `manage.py db_worker` with the same env
     browser = requests.Session()                    one cookie jar for every host, like a
     log_in(browser, a, "admin", "password")         browser behind a reverse proxy
@@ -37,6 +38,8 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 180.0
 POLL_INTERVAL = 0.05
+# Generous: a loaded 2-core CI machine runs these beside everything else.
+REQUEST_TIMEOUT = 30.0
 DJANGO_SECRET_KEY = "two-hosts-tests-only-" + "k" * 40
 
 
@@ -100,13 +103,19 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
+        self.ask_to_stop()
+        self.wait_until_stopped()
+
+    def ask_to_stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(self.stop_signal)
-            try:
-                self.process.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+
+    def wait_until_stopped(self) -> None:
+        try:
+            self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         # Its own process group (start_new_session): no gunicorn worker may outlive it.
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -135,7 +144,8 @@ def _spawn(command: list, *, env: dict, log_path: Path) -> subprocess.Popen:
 
 def launch_web_host(env: dict, workdir: Path, name: str, port: int, *, workers: int = 1,
                     threads: int = 4) -> WebHost:  # fmt: skip
-    """Start gunicorn as `make serve` does, without waiting; see wait_until_serving."""
+    """Start gunicorn as `make serve` does (sized for a test machine), without waiting for it
+    to serve; see wait_until_serving."""
     log_path = workdir / f"host-{name}-{port}.log"
     access_log_path = workdir / f"host-{name}-{port}.access.log"
     command = [
@@ -205,30 +215,28 @@ class Deployment:
     _started: list[ServerProcess] = field(default_factory=list)
 
     def start_web_hosts(self, *names: str, **sizing) -> list[WebHost]:
-        """Start a host per name, all booting at once (each boot is mostly imports)."""
-        launched = []
+        """A serving host per name; they boot side by side (a boot is mostly imports)."""
         try:
-            for name in names:
-                launched.append(self._launch(name, **sizing))
-            ready = []
-            for host in launched:
-                try:
-                    ready.append(wait_until_serving(host))
-                except PortTaken:
-                    host.stop()
-                    self._started.remove(host)
-                    ready.append(self._track(start_web_host(self.env, self.workdir, host.name,
-                                                            **sizing)))  # fmt: skip
+            launched = [
+                self._track(launch_web_host(self.env, self.workdir, name, unused_port(), **sizing))
+                for name in names
+            ]
+            ready = [self._wait_or_relaunch(host, **sizing) for host in launched]
         except BaseException:
             self.stop()
             raise
-        for host in ready:
-            self.hosts[host.name] = host
+        self.hosts.update((host.name, host) for host in ready)
         return ready
 
-    def _launch(self, name: str, **sizing) -> WebHost:
-        host = launch_web_host(self.env, self.workdir, name, unused_port(), **sizing)
-        return self._track(host)
+    def start_web_host(self, name: str, **sizing) -> WebHost:
+        return self.start_web_hosts(name, **sizing)[0]
+
+    def _wait_or_relaunch(self, host: WebHost, **sizing) -> WebHost:
+        try:
+            return wait_until_serving(host)
+        except PortTaken:  # taken between choosing the port and binding it: try others
+            self._started.remove(host)
+            return self._track(start_web_host(self.env, self.workdir, host.name, **sizing))
 
     def _track(self, process):
         self._started.append(process)
@@ -250,19 +258,24 @@ class Deployment:
         return {name: host.request_count() for name, host in self.hosts.items()}
 
     def stop(self) -> None:
-        while self._started:
-            self._started.pop().stop()
+        # All asked first, newest first, then waited for: each takes a second or two to stop.
+        stopping = self._started[::-1]
+        self._started.clear()
+        for process in stopping:
+            process.ask_to_stop()
+        for process in stopping:
+            process.wait_until_stopped()
 
 
 def log_in(browser: requests.Session, host: WebHost, username: str, password: str) -> None:
     """Sign in through the login form, CSRF token and all, as a person would."""
     login_url = f"{host.url}/accounts/login/"
-    browser.get(login_url, timeout=10).raise_for_status()
+    browser.get(login_url, timeout=REQUEST_TIMEOUT).raise_for_status()
     response = browser.post(
         login_url,
         data={"username": username, "password": password,
               "csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        allow_redirects=False, timeout=10,
+        allow_redirects=False, timeout=REQUEST_TIMEOUT,
     )  # fmt: skip
     if response.status_code != 302:
         raise AssertionError(f"login on {host.name} answered {response.status_code}")
@@ -272,7 +285,7 @@ def log_out(browser: requests.Session, host: WebHost) -> None:
     response = browser.post(
         f"{host.url}/accounts/logout/",
         data={"csrfmiddlewaretoken": browser.cookies["csrftoken"]},
-        allow_redirects=False, timeout=10,
+        allow_redirects=False, timeout=REQUEST_TIMEOUT,
     )  # fmt: skip
     if response.status_code != 302:
         raise AssertionError(f"logout on {host.name} answered {response.status_code}")
