@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, delete, detail, edit, invite
+from .views import audit, delete, detail, edit, invite, saved_views
 from .views import list as contact_list
 
 urlpatterns = [
@@ -13,4 +13,8 @@ urlpatterns = [
     path("contacts/<int:contact_id>/invite/", invite.contact_invite, name="contact_invite"),
     path("contacts/companies/", edit.company_options, name="company_options"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("views/", saved_views.saved_views, name="saved_views"),
+    path("views/columns/", saved_views.list_columns_choose, name="list_columns"),
+    path("views/<int:view_id>/open/", saved_views.saved_view_open, name="saved_view_open"),
+    path("views/<int:view_id>/delete/", saved_views.saved_view_delete, name="saved_view_delete"),
 ]
