@@ -59,6 +59,10 @@ class SavedView(models.Model):
     def column_keys(self) -> tuple[str, ...]:
         return list_columns.clean(self.columns)
 
+    @property
+    def column_summary(self) -> str:
+        return list_columns.Columns(self.column_keys).describe()
+
 
 class ListPreference(models.Model):
     """One row per user who has chosen the list's columns; no row means the default columns."""

@@ -83,9 +83,10 @@ def error_summary(form: ContactForm) -> list[tuple[str, str]]:
     a message with no field to go to has no link (docs/architecture.md, "Staff ergonomics")."""
     # The custom fields' own problems get a link each below; their general note is not needed.
     items = [("", str(e)) for e in form.non_field_errors() if e != CUSTOM_FIELDS_PROBLEM]
-    for name, field in form.fields.items():
+    for name in form.fields:
         for error in form.errors.get(name, []):
-            items.append((f"#{form[name].id_for_label}", f"{field.label or name}: {error}"))
+            field = form[name]
+            items.append((f"#{field.id_for_label}", f"{field.label}: {error}"))
     items += [("#custom-fields", error) for error in form.custom_errors]
     return items
 

@@ -33,8 +33,10 @@ def saved_views(request):
     if request.method == "GET":
         views = SavedView.objects.visible_to(request.user).select_related("owner")
         context = {
-            "own": [v for v in views if v.owner_id == request.user.id],
-            "shared": [v for v in views if v.owner_id != request.user.id],
+            "sections": [
+                ("Your views", [v for v in views if v.owner_id == request.user.id]),
+                ("Shared by others", [v for v in views if v.owner_id != request.user.id]),
+            ],
             "can_share": can_share(request.user),
         }
         return render(request, "contacts/saved_views.html", context)
