@@ -43,6 +43,7 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     return {
         "page": page,
         "contacts": contacts,
+        "columns": columns,
         "show": columns.show,
         "custom_columns": columns.custom,
         "column_choices": columns.choices(_custom_keys(contacts)),
