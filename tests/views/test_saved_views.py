@@ -3,7 +3,8 @@
 import pytest
 from django.contrib.auth.models import User
 
-from contacts.list_columns import DEFAULT
+from contacts import taskip
+from contacts.list_columns import DEFAULT, Columns
 from contacts.models import ListPreference, SavedView
 
 
@@ -106,3 +107,14 @@ def test_chosen_columns_show_and_the_list_still_makes_one_api_call(api, login_as
     assert len(api.api_calls()) - before == 1
     assert '<th scope="col">City</th>' in html and ">department</th>" in html
     assert '<th scope="col">Position</th>' not in html and "Email</a></th>" not in html
+
+
+def test_list_cells_escape_whatever_taskip_sent():
+    contact = taskip.Contact(
+        id=1, first_name="A", last_name="", full_name="A", email='x"><script>1</script>@e.x',
+        custom_fields={"note": "<b>bold</b>"},
+    )  # fmt: skip
+    html = Columns(("email", "custom_fields.note")).cells(contact)
+    assert "<script>" not in html and "<b>" not in html
+    assert 'title="x&quot;&gt;&lt;script&gt;1&lt;/script&gt;@e.x"' in html
+    assert '<td class="extra" title="&lt;b&gt;bold&lt;/b&gt;">&lt;b&gt;bold&lt;/b&gt;</td>' in html
