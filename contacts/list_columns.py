@@ -100,8 +100,8 @@ class Columns:
 
     def cells(self, contact) -> SafeString:
         """The row's cells after Name, in Python like the admin's `items_for_result`: with the
-        columns optional, the template version (an `if` and a `title` per cell) cost the list
-        page about half again its rendering time; see docs/architecture.md, "Staff ergonomics"."""
+        columns optional, the template version (an `if` and a `title` per cell) made the rows
+        render about half again as slowly; see docs/architecture.md, "Staff ergonomics"."""
         row = SafeString()
         for make in self._cell_makers:
             row += make(contact)  # safe + safe stays safe; anything else would not
