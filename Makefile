@@ -77,7 +77,7 @@ test: install chromium postgres-redis lint
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
 
-# README screenshots of the list, the edit form and the invite dialog, from the running pages.
+# README screenshots (list, edit form, invite dialog, dark mode, a phone) from the running pages.
 screenshots: install chromium
 	$(PY) -m tests.browser.screenshots docs/screenshots
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "axes",
     "django_tasks_db",
@@ -95,6 +96,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form field templates come from templates/ like every other (the checkbox beside its label);
+# "django.forms" above lets this renderer find Django's own.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Local state (the SQLite database, job files) lives in var/; made here so that every command
 # works on a fresh clone, not only `make run`.

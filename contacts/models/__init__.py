@@ -3,5 +3,9 @@
 from .audit import AuditEntry, Contact
 from .budget import ApiBudget
 from .jobs import Job, JobCounts, JobRow
+from .views import ListPreference, SavedView
 
-__all__ = ["ApiBudget", "AuditEntry", "Contact", "Job", "JobCounts", "JobRow"]
+__all__ = [
+    "ApiBudget", "AuditEntry", "Contact", "Job", "JobCounts", "JobRow", "ListPreference",
+    "SavedView",
+]

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
-from .. import list_cache, taskip
+from .. import list_cache, places, taskip
 from ..list_state import PAGE_SIZES, SORTS, ListState
+from ..models import ListPreference, SavedView
+from .saved_views import can_share
 
 ACTIONS = ("add", "change", "delete", "invite")
 
@@ -30,13 +32,27 @@ def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState
     return page, state
 
 
+def _custom_keys(contacts) -> set[str]:
+    return {key for contact in contacts for key in contact.custom_fields}
+
+
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     list_url = reverse("contact_list")
     can = {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS}
     # Rows can be ticked when some bulk action is allowed.
     can["select"] = can["delete"] or can["invite"] or can["change"]
+    columns = ListPreference.columns_for(request.user)
+    contacts = places.with_names(page.contacts)
     return {
         "page": page,
+        "contacts": contacts,
+        "columns": columns,
+        "show": columns.show,
+        "custom_columns": columns.custom,
+        "column_choices": columns.choices(_custom_keys(contacts)),
+        # A query set: only the whole page's menu reads it, an htmx partial spends no query.
+        "saved_views": SavedView.objects.visible_to(request.user),
+        "can_share": can_share(request.user),
         "state": state,
         "query_string": state.query_string(),
         "can": can,

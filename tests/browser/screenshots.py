@@ -1,11 +1,12 @@
-"""README screenshots of the running dashboard: the list, the edit form and the invite dialog.
+"""README screenshots of the running dashboard: the list, the edit form, the invite dialog, the
+list on a phone and in dark mode.
 
     python -m tests.browser.screenshots OUTDIR        (make screenshots: OUTDIR=docs/screenshots)
 
 Not a test. It starts its own sandbox (`manage.py sandbox`, 200 seeded contacts) and its own
 dashboard (`manage.py runserver --noreload`, DEBUG on, a throwaway database with one admin),
-drives Debian's Chromium at 1280x800 the way staff would, writes list.png, edit.png and
-invite.png, and stops both servers whatever happens.
+drives Debian's Chromium at 1280x800 the way staff would, writes list.png, edit.png,
+invite.png, dark.png and (at 390x844) phone.png, and stops both servers whatever happens.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "screenshots-secret"
 USERNAME, PASSWORD = "demo", "taskip-screens-1"
 STARTUP_TIMEOUT = 60.0
+PHONE = {"width": 390, "height": 844}
 LISTENING = re.compile(r"^sandbox listening on (?P<url>http://\S+)$", re.MULTILINE)
 
 
@@ -164,6 +166,24 @@ def capture(outdir: Path, dashboard_url: str, api_url: str) -> list[Path]:
             dialog.get_by_label("Access level").select_option(label="Premium")
             dialog.get_by_role("button", name="Send invitation").focus()
             shots.append(_shoot(page, outdir / "invite.png"))
+            dialog.get_by_role("link", name="Cancel").click()
+
+            # The theme toggle pins dark mode (a cookie); toggled back before the phone picture.
+            page.get_by_role("button", name="Dark mode").click()
+            page.goto("/contacts/?limit=20")
+            expect(page.get_by_role("button", name="Dark mode")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            page.locator("summary", has_text=re.compile("^Columns$")).click()
+            shots.append(_shoot(page, outdir / "dark.png"))
+            page.get_by_role("button", name="Dark mode").click()
+
+            phone = browser.new_page(base_url=dashboard_url, viewport=PHONE,
+                                     storage_state=page.context.storage_state())
+            phone.goto("/contacts/?limit=20")
+            expect(phone.get_by_role("link", name=second, exact=True)).to_be_visible()
+            phone.get_by_role("checkbox", name=f"Select {second}").check()
+            shots.append(_shoot(phone, outdir / "phone.png"))
         finally:
             browser.close()
     return shots
