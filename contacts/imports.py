@@ -14,6 +14,7 @@ The steps, each a plain function the views and tests call:
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+from django import forms
 from django.core import signing
 from django.http import QueryDict
 
 from . import job_files, taskip
 from .export import CUSTOM_PREFIX, FORMULA_STARTS, MAX_KEY_LENGTH, inert
-from .forms import MAX_CUSTOM_FIELDS, ContactForm
+from .forms import MAX_CUSTOM_FIELDS, ContactForm, timezone_choices
 from .job_handlers import ROW_HANDLERS, RowDone, RowHandler, SkipRow
 from .models import AuditEntry, Job, JobRow
 
@@ -190,13 +192,25 @@ def _decode(data: bytes) -> str:
             "This is a spreadsheet workbook (such as .xlsx), not a CSV file. Save it as "
             "“CSV UTF-8” and upload that."
         )
-    best = charset_normalizer.from_bytes(data[:200_000]).best()
-    if best is None:
+    encoding = _guess_encoding(data[:200_000])
+    if encoding is None:
         raise ImportFileError("The file isn't text. Upload a CSV file saved as UTF-8.")
     raise ImportFileError(
-        f"The file isn't UTF-8; it looks like {best.encoding} text. Save it as “CSV UTF-8” "
+        f"The file isn't UTF-8; it looks like {encoding} text. Save it as “CSV UTF-8” "
         "(or convert it to UTF-8) and upload it again."
     )
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    matches = charset_normalizer.from_bytes(data)
+    best = matches.best()
+    if best is None:
+        return None
+    # Short Western text reads equally well as several Windows code pages; when cp1252 is one
+    # of the equally good guesses, name it: it is what Excel on most Windows machines saves.
+    tied = [m.encoding for m in matches
+            if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    return "cp1252" if "cp1252" in tied else best.encoding
 
 
 def _delimiter(text: str) -> str:
@@ -363,7 +377,8 @@ def dry_run(parsed: ParsedFile, mapping: ColumnMapping, *,
     instead of asking TaskIP again (the confirming POST).
     """
     calls = 0
-    plans = [_plan(record, parsed.header, mapping) for record in parsed.records]
+    form = RowForm(creating=True)
+    plans = [_plan(record, parsed.header, mapping, form) for record in parsed.records]
 
     company_column = mapping.column_of("company.name")
     if company_column is not None:
@@ -415,11 +430,43 @@ def _company_name(cells: Sequence[str], column: int) -> str:
     return _cell(cells, column)
 
 
+class RowForm(ContactForm):
+    """ContactForm's rules, for one CSV row after another.
+
+    Two changes make 10,000 rows a matter of seconds rather than a minute: the time zone is
+    checked against the same names as a set (ContactForm's select normalises its ~600 choices
+    for every instance), and one instance checks every row (`check`), because a new form per
+    row deep-copies all its fields. full_clean() starts from nothing on each call.
+    """
+
+    timezone = forms.CharField(required=False, label="Time zone")
+
+    def clean_timezone(self):
+        value = self.cleaned_data["timezone"]
+        if value and value not in _time_zones():
+            raise forms.ValidationError(
+                forms.ChoiceField.default_error_messages["invalid_choice"],
+                code="invalid_choice", params={"value": value},
+            )
+        return value
+
+    def check(self, data: QueryDict) -> bool:
+        self.data, self.is_bound, self._errors = data, True, None
+        self.custom_rows, self.custom_errors = self._custom_rows(), []
+        return self.is_valid()
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(value for value, _ in timezone_choices() if value)
+
+
 TRUE_WORDS = {"1", "yes", "y", "true", "on", "x"}
 FALSE_WORDS = {"", "0", "no", "n", "false", "off"}
 
 
-def _plan(record: Record, header: Sequence[str], mapping: ColumnMapping) -> RowPlan:
+def _plan(record: Record, header: Sequence[str], mapping: ColumnMapping,
+          form: RowForm) -> RowPlan:
     """One row, validated with ContactForm's rules (the same the create page applies)."""
     cells = record.cells
     plan = RowPlan(line=record.line, cells=cells, label=f"Row {record.line}")
@@ -462,8 +509,7 @@ def _plan(record: Record, header: Sequence[str], mapping: ColumnMapping) -> RowP
     name = " ".join(filter(None, [data.get("first_name", ""), data.get("last_name", "")]))
     plan.label = f"Row {record.line}: {name or '(no name)'} <{email or 'no email'}>"[:300]
 
-    form = ContactForm(data, creating=True)
-    if not form.is_valid():
+    if not form.check(data):
         for name, errors in form.errors.items():
             if name == "__all__":
                 continue
