@@ -382,12 +382,12 @@ def dry_run(parsed: ParsedFile, mapping: ColumnMapping, *,
 
     company_column = mapping.column_of("company.name")
     if company_column is not None:
-        names = {_company_name(p.cells, company_column) for p in plans if p.valid} - {""}
+        names = {_cell(p.cells, company_column) for p in plans if p.valid} - {""}
         if companies is None:
             companies, calls_made = _find_companies(names)
             calls += calls_made
         for plan in plans:
-            name = _company_name(plan.cells, company_column)
+            name = _cell(plan.cells, company_column)
             if not name or not plan.valid:
                 continue
             company_id = companies.get(name.casefold())
@@ -424,10 +424,6 @@ def _cell(cells: Sequence[str], column: int) -> str:
     if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_STARTS:
         value = value[1:]
     return value
-
-
-def _company_name(cells: Sequence[str], column: int) -> str:
-    return _cell(cells, column)
 
 
 class RowForm(ContactForm):
@@ -742,14 +738,14 @@ def import_row(job: Job, row: JobRow) -> RowDone:
         return _update(job, row, fields)
     try:
         contact = taskip.create_contact(fields=fields)
-    except taskip.TaskipConflict:
+    except taskip.TaskipConflict as error:
         if job.params.get("mode") == CREATE:
             raise SkipRow("Already in TaskIP (added since the dry run); this import only "
                           "creates new contacts.") from None
-        _audit(job, row, AuditEntry.Action.CREATE, None, fields, ok=False)
+        _audit(job, row, AuditEntry.Action.CREATE, None, fields, error=error)
         raise
-    except taskip.TaskipError:
-        _audit(job, row, AuditEntry.Action.CREATE, None, fields, ok=False)
+    except taskip.TaskipError as error:
+        _audit(job, row, AuditEntry.Action.CREATE, None, fields, error=error)
         raise
     _audit(job, row, AuditEntry.Action.CREATE, contact.id, fields)
     return RowDone("Created.", contact_id=contact.id)
@@ -766,21 +762,23 @@ def _update(job: Job, row: JobRow, fields: dict[str, Any]) -> RowDone:
         if not fields:
             raise SkipRow("Nothing to update: this row's other cells are empty.")
         taskip.update_contact(contact_id=row.contact_id, changes=fields)
-    except taskip.TaskipError:
-        _audit(job, row, AuditEntry.Action.UPDATE, row.contact_id, fields, ok=False)
+    except taskip.TaskipError as error:
+        _audit(job, row, AuditEntry.Action.UPDATE, row.contact_id, fields, error=error)
         raise
     _audit(job, row, AuditEntry.Action.UPDATE, row.contact_id, fields)
     return RowDone("Updated " + ", ".join(sorted(fields)) + ".")
 
 
 def _audit(job: Job, row: JobRow, action: str, contact_id: int | None,
-           fields: Mapping[str, Any], *, ok: bool = True) -> None:
+           fields: Mapping[str, Any], *, error: taskip.TaskipError | None = None) -> None:
+    detail = f"job {job.pk} (import) row {row.data.get('line', row.position + 1)}"
     AuditEntry.objects.create(
         user=job.owner, username=job.owner.get_username(), action=action,
         contact_ids=[contact_id] if contact_id else [],
         changed_fields=sorted(fields),  # names only, never values
-        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
-        detail=f"job {job.pk} (import) row {row.data.get('line', row.position + 1)}"[:300],
+        outcome=AuditEntry.Outcome.FAILURE if error else AuditEntry.Outcome.SUCCESS,
+        # As contacts/audit.py does: the error's kind, not its message (it may quote values).
+        detail=(f"{detail}: {type(error).__name__}" if error else detail)[:300],
     )
 
 
@@ -828,7 +826,6 @@ def finish_import(job: Job) -> None:
 ROW_HANDLERS[Job.Kind.IMPORT] = RowHandler(
     process=import_row,
     audit_action=None,  # import_row records each create or update itself
-    changed_fields=lambda params: ColumnMapping(tuple(params.get("mapping", ()))).fields,
     check_params=check_import_params,
     finish=finish_import,
 )

@@ -216,3 +216,23 @@ def test_htmx_start_redirects_the_whole_page_to_the_job(api, login_as):
                            headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert job_of(response).kind == Job.Kind.EXPORT
+
+
+def test_a_failed_page_leaves_no_file_until_it_is_retried(api, start_sandbox, settings,
+                                                           login_as):
+    from contacts import jobs
+
+    client = login_as("editor")
+    settings.TASKIP_BASE_URL = start_sandbox(fail_rate=1.0).url  # every answer a 503
+    job = run_job(client.post("/contacts/export/", {"columns": ["id"], "count": 200}))
+    assert set(job.rows.values_list("state", flat=True)) == {JobRow.State.FAILED}
+    assert not job.result_file
+    assert client.get(f"/jobs/{job.pk}/download/").status_code == 404
+
+    # Retry, as the job page's button does: the failed rows pending again, the job queued.
+    settings.TASKIP_BASE_URL = api.url
+    job.rows.update(state=JobRow.State.PENDING, message="")
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, finished_at=None)
+    jobs.run(job.pk)
+    rows = csv_rows(client.get(f"/jobs/{job.pk}/download/"))
+    assert [int(r["id"]) for r in rows] == [c["id"] for c in api_pages(api)]

@@ -367,3 +367,19 @@ def test_an_exported_file_imports_into_another_taskip_as_it_was(api, start_sandb
             assert contact[field] == original[field], field
         department = original["custom_fields"].get("department")
         assert contact["custom_fields"] == ({"department": department} if department else {})
+
+
+def test_rows_taskip_refuses_come_back_in_the_failed_rows_file_with_its_message(api, login_as):
+    client = login_as("editor")
+    data = to_csv([["Ann", "ann@import.test", "99999"], ["Bob", "bob@import.test", "5"]],
+                  header=["first_name", "email", "company_id"])
+    job = run_job(confirm(client, upload(client, data)))
+    failed_row = job.rows.get(state=JobRow.State.FAILED)
+    assert "company" in failed_row.message.lower()
+    [row] = csv_rows(client.get(f"/jobs/{job.pk}/download/"))
+    assert (row["first_name"], row["company_id"]) == ("Ann", "99999")
+    assert row["error"] == failed_row.message
+    failure = AuditEntry.objects.get(action=AuditEntry.Action.CREATE,
+                                     outcome=AuditEntry.Outcome.FAILURE)
+    assert failure.detail == f"job {job.pk} (import) row 2: TaskipValidationError"
+    assert contact_by_email(api, "bob@import.test")["company_id"] == 5
