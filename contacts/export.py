@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from . import job_files, taskip
+from . import job_files, jobs, taskip
 from .job_handlers import ROW_HANDLERS, RowDone, RowHandler
 from .models import Job, JobRow
 
@@ -129,8 +129,6 @@ def start_export(owner, *, columns: Sequence[str], search: str = "", sort: str =
                  selection: Sequence[int] = (), page: int = 1, limit: int = 50) -> Job:
     """Queue an export of every contact matching the query, or only of `selection` (contact
     ids ticked on the list page `page` of size `limit`)."""
-    from . import jobs
-
     params: dict[str, Any] = {
         "columns": list(columns), "search": search, "sort": sort, "order": order,
     }  # fmt: skip

@@ -1,10 +1,8 @@
-"""STAND-IN for the jobs branch's runner (branch `transfer` only; the lead replaces this file).
+"""STAND-IN for the jobs branch's contacts/jobs.py (branch `transfer` only; the lead replaces it).
 
-The same interface as contacts/jobs.py on the jobs branch, so export and import are built against
-it: `create_job(owner, kind, params, rows, skipped)` makes the job and its ledger, and
-`run(job_id)` works on it. Here create_job runs the rows at once, in the calling thread, with no
-lease, budget or watchdog; `run()` then finds nothing left to do. Row handlers, RowDone and SkipRow
-come from contacts/job_handlers.py exactly as the runner uses them.
+The same interface, so export and import are built against it: `create_job(owner, kind, params,
+rows, skipped)` makes the job and its ledger. Here it then runs the rows at once, in the calling
+thread (contacts/job_runner.py's stand-in `run`), with no lease, budget or watchdog.
 """
 
 from __future__ import annotations
@@ -16,13 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from .job_handlers import ROW_HANDLERS, RowDone, RowHandler, SkipRow
+from .job_runner import audit, run
 from .models import AuditEntry, Job, JobRow
-from .taskip import TaskipError
 
 Status = Job.Status
 State = JobRow.State
 
-__all__ = ["ROW_HANDLERS", "RowDone", "RowHandler", "SkipRow", "api_message", "create_job", "run"]
+__all__ = ["ROW_HANDLERS", "RowDone", "RowHandler", "SkipRow", "create_job"]
 
 
 def create_job(
@@ -50,60 +48,8 @@ def create_job(
             for i, (contact_id, label, why) in enumerate(skipped, start=len(rows))
         ]
         JobRow.objects.bulk_create(ledger)
-        _audit(owner, AuditEntry.Action.JOB,
+        audit(owner, AuditEntry.Action.JOB,
                f"job {job.pk} ({kind}) created: {len(rows)} to do, {len(skipped)} skipped")
     run(job.pk)
     job.refresh_from_db()
     return job
-
-
-def run(job_id: int, *, task_id: str = "") -> None:
-    job = Job.objects.select_related("owner").get(pk=job_id)
-    if job.has_ended:
-        return
-    handler = ROW_HANDLERS[job.kind]
-    Job.objects.filter(pk=job.pk).update(status=Status.RUNNING, started_at=timezone.now())
-    for row in job.rows.filter(state=State.PENDING).order_by("position"):
-        JobRow.objects.filter(pk=row.pk).update(state=State.IN_FLIGHT)
-        update: dict[str, Any] = {"finished_at": timezone.now()}
-        try:
-            done = handler.process(job, row) or RowDone()
-        except SkipRow as why:
-            update.update(state=State.SKIPPED, message=str(why))
-        except TaskipError as exc:
-            update.update(state=State.FAILED, message=api_message(exc))
-        else:
-            update.update(state=State.DONE, message=done.message)
-            if done.contact_id is not None:
-                update["contact_id"] = done.contact_id
-            if done.data:
-                update["data"] = {**row.data, **done.data}
-        JobRow.objects.filter(pk=row.pk).update(**update)
-        if handler.audit_action and update["state"] != State.SKIPPED:
-            ids = [update.get("contact_id", row.contact_id)]
-            _audit(job.owner, handler.audit_action,
-                   f"job {job.pk}: {update['state']}: {update['message']}",
-                   contact_ids=[i for i in ids if i is not None],
-                   ok=update["state"] == State.DONE)
-    if handler.finish is not None:
-        handler.finish(job)
-    Job.objects.filter(pk=job.pk).update(status=Status.FINISHED, finished_at=timezone.now())
-    _audit(job.owner, AuditEntry.Action.JOB, f"job {job.pk} ({job.kind}) finished")
-
-
-def api_message(exc: TaskipError) -> str:
-    parts = [exc.message]
-    for name, messages in exc.field_errors.items():
-        label = "" if name == "__all__" else f"{name}: "
-        parts.append(label + " ".join(messages))
-    return " ".join(p if p.endswith(".") else p + "." for p in parts if p)
-
-
-def _audit(user, action: str, detail: str, *, contact_ids: Iterable[int] = (),
-           ok: bool = True) -> None:
-    AuditEntry.objects.create(
-        user=user, username=user.get_username(), action=action,
-        contact_ids=sorted(int(i) for i in contact_ids),
-        outcome=AuditEntry.Outcome.SUCCESS if ok else AuditEntry.Outcome.FAILURE,
-        detail=detail[:300],
-    )

@@ -1,6 +1,6 @@
 """The dashboard's own data. Contacts themselves live in TaskIP (docs/architecture.md)."""
 
 from .audit import AuditEntry, Contact
-from .jobs import Job, JobRow
+from .jobs import Job, JobCounts, JobRow
 
-__all__ = ["AuditEntry", "Contact", "Job", "JobRow"]
+__all__ = ["AuditEntry", "Contact", "Job", "JobCounts", "JobRow"]

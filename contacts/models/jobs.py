@@ -4,9 +4,36 @@ A job's pages read only these tables: names, outcomes and counts are written her
 is made and as rows finish, so showing or polling a job never spends API budget.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
+
+
+@dataclass(frozen=True)
+class JobCounts:
+    """How many of a job's rows are in each state."""
+
+    pending: int = 0
+    in_flight: int = 0
+    done: int = 0
+    failed: int = 0
+    skipped: int = 0
+    unknown: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.pending + self.in_flight + self.finished
+
+    @property
+    def finished(self) -> int:
+        """Rows with an outcome (done, failed, skipped or unknown)."""
+        return self.done + self.failed + self.skipped + self.unknown
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.finished * 100 // self.total
 
 
 def job_files_storage() -> FileSystemStorage:
@@ -70,6 +97,11 @@ class Job(models.Model):
     @property
     def has_ended(self) -> bool:
         return self.status in self.ENDED
+
+    def counts(self) -> JobCounts:
+        """Rows per state, from the ledger alone: one grouped query on the job_row_state index."""
+        per_state = self.rows.order_by().values_list("state").annotate(n=models.Count("id"))
+        return JobCounts(**dict(per_state))
 
 
 class JobRow(models.Model):

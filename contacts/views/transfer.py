@@ -1,7 +1,7 @@
 """Export and import pages, and the download of a job's file (docs/architecture.md, "Export and
 import").
 
-Both start background jobs; the work itself is in contacts/export.py and contacts/imports.py.
+Both start background jobs; the work itself is in contacts/export.py and contacts/imports/.
 """
 
 from django.contrib import messages

@@ -1,7 +1,7 @@
 """Fixtures for export and import tests: staff in each role, private job files, jobs run now.
 
     login_as(role) -> Client           a logged-in test client: "viewer", "editor" or "admin"
-    run_jobs(response) -> Job          the job a response redirected to, worked to its end
+    run_job(response) -> Job           the job a response redirected to, worked to its end
     csv_rows(response) -> list[dict]   a downloaded CSV file, read as staff's spreadsheet would
 """
 
@@ -16,7 +16,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
-from contacts import jobs
+from contacts.job_runner import run
 from contacts.models import Job
 from contacts.roles import ROLE_GROUPS
 
@@ -53,7 +53,7 @@ def job_of(response) -> Job:
 def run_job(response) -> Job:
     """Work the job the response started to its end, in this process, as a worker would."""
     job = job_of(response)
-    jobs.run(job.pk)
+    run(job.pk)
     job.refresh_from_db()
     assert job.status == Job.Status.FINISHED
     return job

@@ -220,7 +220,7 @@ def test_htmx_start_redirects_the_whole_page_to_the_job(api, login_as):
 
 def test_a_failed_page_leaves_no_file_until_it_is_retried(api, start_sandbox, settings,
                                                            login_as):
-    from contacts import jobs
+    from contacts.job_runner import run
 
     client = login_as("editor")
     settings.TASKIP_BASE_URL = start_sandbox(fail_rate=1.0).url  # every answer a 503
@@ -233,6 +233,6 @@ def test_a_failed_page_leaves_no_file_until_it_is_retried(api, start_sandbox, se
     settings.TASKIP_BASE_URL = api.url
     job.rows.update(state=JobRow.State.PENDING, message="")
     Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, finished_at=None)
-    jobs.run(job.pk)
+    run(job.pk)
     rows = csv_rows(client.get(f"/jobs/{job.pk}/download/"))
     assert [int(r["id"]) for r in rows] == [c["id"] for c in api_pages(api)]
