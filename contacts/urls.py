@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, bulk, delete, detail, edit, invite, jobs, saved_views
+from .views import audit, bulk, delete, detail, edit, invite, jobs, saved_views, transfer
 from .views import list as contact_list
 
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("contacts/bulk-delete/", delete.bulk_delete, name="contact_bulk_delete"),
     path("contacts/bulk-invite/", bulk.bulk_invite, name="contact_bulk_invite"),
     path("contacts/bulk-edit/", bulk.bulk_edit, name="contact_bulk_edit"),
+    path("contacts/export/", transfer.contact_export, name="contact_export"),
+    path("contacts/import/", transfer.contact_import, name="contact_import"),
     path("contacts/<int:contact_id>/", detail.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", edit.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", delete.contact_delete, name="contact_delete"),

@@ -10,7 +10,10 @@ class Contact(models.Model):
     class Meta:
         managed = False
         default_permissions = ("view", "add", "change", "delete")
-        permissions = [("invite_contact", "Can invite contact as client")]
+        permissions = [
+            ("invite_contact", "Can invite contact as client"),
+            ("export_contact", "Can export contacts"),
+        ]
 
     def __str__(self):
         return f"contact {self.pk}"

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import jobs
+from .. import job_files, jobs
 from ..models import Job, JobRow
 
 ROWS_PER_PAGE = 100
@@ -129,12 +129,16 @@ job_retry = _steer(_retry)
 
 @require_GET
 def job_download(request, job_id: int):
+    """The job's file (an export, or an import's failed rows) while it is kept."""
     job = _job_for(request, job_id)
     if not job.result_file or not _file_kept(job):
-        raise Http404("This job's file is no longer kept.")
+        raise Http404("This job has no file to download, or it has expired.")
     try:
-        handle = job.result_file.open("rb")
+        handle = job_files.path_of(job.result_file.name).open("rb")
     except FileNotFoundError:
         raise Http404("This job's file is no longer kept.") from None
-    name = f"taskip-{job.kind}-{job.pk}.csv"
-    return FileResponse(handle, as_attachment=True, filename=name, content_type="text/csv")
+    stamp = timezone.localtime(job.created_at).strftime("%Y%m%d-%H%M")
+    name = (f"contacts-export-{stamp}.csv" if job.kind == Job.Kind.EXPORT
+            else f"contacts-import-{stamp}-failed-rows.csv")
+    return FileResponse(handle, as_attachment=True, filename=name,
+                        content_type="text/csv; charset=utf-8")
