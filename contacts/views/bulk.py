@@ -6,11 +6,8 @@ import math
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from .. import jobs
 from ..forms import BulkEditForm, BulkInviteForm
@@ -19,6 +16,7 @@ from ..models import Job
 from ..selection import Selection
 from ..taskip import budget
 from .edit import companies_for_picker
+from .jobs import open_job
 from .list import after_change
 
 ALREADY_INVITED = "Already has portal access."
@@ -36,13 +34,6 @@ def _estimate(rows: int, kind: str, params: dict) -> str:
 def _dialog(request, template: str, context: dict, *, status: int = 200):
     template += "#dialog" if request.htmx else ""
     return render(request, template, context, status=status)
-
-
-def _open_job(request, job: Job):
-    url = reverse("job_detail", args=[job.pk])
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return HttpResponseRedirect(url, status=303)
 
 
 def _selection_changed(request, selection: Selection, found: int) -> bool:
@@ -91,7 +82,7 @@ def bulk_invite(request):
         request.user, Job.Kind.INVITE, params,
         rows=[(c.id, c.full_name, None) for c in invite], skipped=skipped + gone_rows,
     )  # fmt: skip
-    return _open_job(request, job)
+    return open_job(request, job)
 
 
 @require_POST
@@ -125,4 +116,4 @@ def bulk_edit(request):
         rows=[(c.id, c.full_name, None) for c in contacts],
         skipped=[(contact_id, f"Contact {contact_id}", GONE) for contact_id in gone],
     )  # fmt: skip
-    return _open_job(request, job)
+    return open_job(request, job)

@@ -11,16 +11,26 @@ import math
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import job_files, jobs
 from ..models import Job, JobRow
 
 ROWS_PER_PAGE = 100
+
+
+def open_job(request, job: Job):
+    """After starting a job, its page: 303 for a form, HX-Redirect for htmx."""
+    url = reverse("job_detail", args=[job.pk])
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return HttpResponseRedirect(url, status=303)
 
 
 def sees_every_job(user) -> bool:

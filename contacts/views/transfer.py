@@ -1,4 +1,4 @@
-"""Export and import pages, and the download of a job's file (docs/architecture.md, "Export and
+"""Export and import pages (docs/architecture.md, "Export and
 import").
 
 Both start background jobs; the work itself is in contacts/export.py and contacts/imports/.
@@ -7,26 +7,15 @@ Both start background jobs; the work itself is in contacts/export.py and contact
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from .. import export, imports, list_cache
-from ..models import Job
 from ..selection import Selection
 from ..transfer_forms import ExportForm, ImportMappingForm, ImportUploadForm
+from .jobs import open_job
 
 MAX_PROBLEMS_SHOWN = 100
-
-
-def job_page(request, job: Job):
-    """To the job's page (its pinned URL, /jobs/<id>/): 303 for a form, HX-Redirect for htmx."""
-    url = f"/jobs/{job.pk}/"
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    response = redirect(url)
-    response.status_code = 303  # after a POST, the job page is fetched with GET
-    return response
 
 
 # ---- export --------------------------------------------------------------------------------
@@ -74,7 +63,7 @@ def contact_export(request):
         page=state.page, limit=state.limit,
     )  # fmt: skip
     messages.success(request, "The export has started; its file appears here when it is done.")
-    return job_page(request, job)
+    return open_job(request, job)
 
 
 # ---- import --------------------------------------------------------------------------------
@@ -184,4 +173,4 @@ def _start_import(request, upload, parsed, mapping, plan: dict, mode: str):
     finally:
         imports.discard_upload(upload)
     messages.success(request, f"The import of {len(result.rows):,} rows has started.")
-    return job_page(request, job)
+    return open_job(request, job)
