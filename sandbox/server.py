@@ -117,9 +117,10 @@ class _BodyCopy:
 class Recorder:
     """--record FILE: one JSON line per request, written with its access-log line.
 
-    Only the method, target, status and parsed JSON body are kept; no header is ever written, so
-    neither is the X-Secret-Key. Bodies are kept verbatim (contact passwords included): this is
-    test support for a sandbox full of made-up people, not something to point at real data.
+    Only the time, method, target, status and parsed JSON body are kept; no header is ever
+    written, so neither is the X-Secret-Key. Bodies are kept verbatim (contact passwords
+    included): this is test support for a sandbox full of made-up people, not something to
+    point at real data.
     """
 
     def __init__(self, path):
@@ -129,7 +130,8 @@ class Recorder:
 
     def write(self, method, target, status, body):
         line = json.dumps(
-            {"method": method, "target": target, "status": status, "body": body},
+            {"at": round(time.time(), 3), "method": method, "target": target,
+             "status": status, "body": body},
             ensure_ascii=False,
         )
         with self.lock:

@@ -95,6 +95,7 @@ class RecordedRequest:
     target: str | None
     status: int | None
     body: Any  # the parsed JSON request body; None when there was none or it was not JSON
+    at: float = 0.0  # when it was answered, epoch seconds
 
     @property
     def path(self) -> str:

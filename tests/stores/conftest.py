@@ -59,7 +59,7 @@ def stores_env(postgres_server, redis_server, dashboard_template) -> dict:
 def deployment(stores_env, start_sandbox, tmp_path):
     sandbox = start_sandbox(rate_limit=100)
     env = {**stores_env, "TASKIP_BASE_URL": sandbox.url, "TASKIP_SECRET_KEY": sandbox.secret_key}
-    deployment = Deployment(env, tmp_path)
+    deployment = Deployment(env, tmp_path, sandbox=sandbox)
     yield deployment
     deployment.stop()
     counts = ", ".join(f"{name}: {n}" for name, n in deployment.request_counts().items())

@@ -210,6 +210,7 @@ class Deployment:
 
     env: dict
     workdir: Path
+    sandbox: object = None  # the SandboxServer playing TaskIP, when there is one
     hosts: dict[str, WebHost] = field(default_factory=dict)
     workers: dict[str, ServerProcess] = field(default_factory=dict)
     _started: list[ServerProcess] = field(default_factory=list)
