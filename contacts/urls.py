@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import audit, bulk, delete, detail, edit, invite, jobs, saved_views, transfer
+from .views import (
+    audit,
+    bulk,
+    delete,
+    detail,
+    edit,
+    health,
+    invite,
+    jobs,
+    saved_views,
+    transfer,
+)
 from .views import list as contact_list
 
 urlpatterns = [
@@ -24,6 +35,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/retry/", jobs.job_retry, name="job_retry"),
     path("jobs/<int:job_id>/download/", jobs.job_download, name="job_download"),
     path("audit/", audit.audit_log, name="audit_log"),
+    path("healthz", health.healthz, name="healthz"),
     path("views/", saved_views.saved_views, name="saved_views"),
     path("views/columns/", saved_views.list_columns_choose, name="list_columns"),
     path("views/<int:view_id>/open/", saved_views.saved_view_open, name="saved_view_open"),

@@ -3,8 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from contacts.health import healthz
-
 urlpatterns = [
     path("", RedirectView.as_view(url="/contacts/", permanent=False)),
     path(
@@ -14,6 +12,5 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("healthz", healthz, name="healthz"),
     path("", include("contacts.urls")),
 ]
