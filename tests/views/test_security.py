@@ -234,7 +234,8 @@ def test_search_terms_stay_out_of_info_logs(taskip_http, login_as, caplog, monke
     assert response.status_code == status
     assert caplog.records  # the call was logged, only without its query
     assert any("taskip GET /api/public-v1/contact" in r.getMessage() for r in caplog.records)
-    assert all(term not in r.getMessage() for r in caplog.records)
+    # The local part has nothing to percent-encode, so it shows however the query was written.
+    assert all("carla.personal" not in r.getMessage() for r in caplog.records)
 
 
 def test_search_terms_reach_the_log_at_debug_only(taskip_http, login_as, caplog, monkeypatch):
