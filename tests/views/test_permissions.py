@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Group, User
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -101,18 +101,6 @@ def _write_data(fake) -> dict:
     }  # fmt: skip
 
 
-def _user_with(*perms: str) -> Client:
-    user = User.objects.create_user(f"u{User.objects.count() + 1}")
-    for perm in perms:
-        app_label, codename = perm.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_every_route_has_a_pinned_permission():
     names = {r.name for r in ROUTES}
     assert names - set(PERMISSIONS) - PUBLIC - {"logout", None} == set()
@@ -130,9 +118,10 @@ def test_anonymous_visitors_are_sent_to_login(fake_taskip, db, route, method):
 
 
 @pytest.mark.parametrize(("route", "method"), GUARDED_CALLS, ids=str)
-def test_a_missing_permission_is_a_403_and_reaches_no_api(fake_taskip, db, route, method):
+def test_a_missing_permission_is_a_403_and_reaches_no_api(fake_taskip, login_with, route,
+                                                          method):
     others = [p for p in ALL_PERMISSIONS if p not in PERMISSIONS[route.name]]
-    response = getattr(_user_with(*others), method)(route.path, _write_data(fake_taskip))
+    response = getattr(login_with(*others), method)(route.path, _write_data(fake_taskip))
     assert response.status_code == 403
     assert "You don't have permission to do that" in Page(response).headings()
     assert fake_taskip.calls == []
@@ -140,9 +129,9 @@ def test_a_missing_permission_is_a_403_and_reaches_no_api(fake_taskip, db, route
 
 
 @pytest.mark.parametrize(("route", "method"), GUARDED_CALLS, ids=str)
-def test_any_one_listed_permission_is_enough(fake_taskip, db, route, method):
+def test_any_one_listed_permission_is_enough(fake_taskip, login_with, route, method):
     for perm in PERMISSIONS[route.name]:
-        response = getattr(_user_with(perm), method)(route.path, _write_data(fake_taskip))
+        response = getattr(login_with(perm), method)(route.path, _write_data(fake_taskip))
         assert response.status_code in (200, 302, 303, 409, 422), (perm, response.status_code)
 
 
