@@ -167,12 +167,16 @@ def _console_output():
                 if isinstance(h, logging.StreamHandler)}  # fmt: skip
     assert handlers, "settings.LOGGING gives the contacts logger a console handler"
     buffer = io.StringIO()
-    previous = {h: h.setStream(buffer) for h in handlers}
+    # Swapped by hand, not with setStream(): that flushes the old stream, which may be a
+    # capture some earlier pytest run (mutmut's, say) has closed since logging was configured.
+    previous = {h: h.stream for h in handlers}
+    for handler in handlers:
+        handler.stream = buffer
     try:
         yield buffer
     finally:
         for handler, stream in previous.items():
-            handler.setStream(stream)
+            handler.stream = stream
 
 
 def test_a_newline_in_a_username_cannot_forge_a_log_line(db):
