@@ -15,12 +15,12 @@ PY := .venv/bin/python
 # Python 3.13 per .python-version: pyenv's if present, else whatever python3.13/3.12 is on PATH.
 PYTHON ?= $(shell p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13 || command -v python3.13 || command -v python3.12)
 
-.PHONY: help install run test lint bench serve worker chromium postgres-redis screenshots
+.PHONY: help install run test lint bench serve worker chromium postgres-redis screenshots mutate
 
 help:
 	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard + a worker (Ctrl-C stops all)"
 	@echo "make test   - install everything and run lint + the whole test suite"
-	@echo "make install | bench | serve | worker"
+	@echo "make install | bench | serve | worker | mutate | screenshots"
 
 $(UV):
 	python3 -m venv .tools
@@ -76,6 +76,15 @@ test: install chromium postgres-redis lint
 
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
+
+# Mutation testing ([tool.mutmut] in pyproject.toml): mutates contacts/views/, forms.py and
+# taskip/, runs the fast tests against each mutant and lists the mutants no test noticed.
+# Slow (tens of minutes on 2 cores); not part of `make test`. MUTATE_TIMEOUT caps the run, and a
+# later run picks up where an interrupted one stopped.
+MUTATE_TIMEOUT ?= 3600
+mutate: install
+	-DJANGO_ALLOW_ASYNC_UNSAFE=true timeout --foreground $(MUTATE_TIMEOUT) .venv/bin/mutmut run --max-children $$(nproc)
+	.venv/bin/mutmut results
 
 # README screenshots (list, edit form, invite dialog, dark mode, a phone) from the running pages.
 screenshots: install chromium

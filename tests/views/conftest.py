@@ -1,8 +1,40 @@
+"""View-test fixtures.
+
+    fake_taskip -> FakeTaskip   200 contacts in memory, swapped in for `contacts.taskip`'s
+                                functions (tests/views/fake_taskip.py); no HTTP at all
+    login_as(role) -> Client    a logged-in client in the role's group (viewer, editor, admin)
+    login_with(*perms) -> Client  a logged-in client holding exactly these permissions
+    audit_entries() -> list     every audit entry, oldest first, as comparable tuples
+
+Tests that talk to a live sandbox (`api`, `shared_api`, `start_sandbox`, `sandbox`) are marked
+`sandbox`, so the fast ones can run alone: `pytest tests/views -m "not sandbox"` (make mutate).
+"""
+
+import itertools
+
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.test import Client
 
+from contacts.models import AuditEntry
 from contacts.roles import ROLE_GROUPS
+from tests.views.fake_taskip import FakeTaskip
+
+SANDBOX_FIXTURES = {"api", "shared_api", "start_sandbox", "sandbox"}
+_user_numbers = itertools.count(1)
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SANDBOX_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.sandbox)
+
+
+@pytest.fixture
+def fake_taskip(monkeypatch, settings):
+    # Long enough that no test depends on requests landing inside one real second.
+    settings.CONTACTS_LIST_MEMO_SECONDS = 60
+    return FakeTaskip.seeded(200).install(monkeypatch)
 
 
 @pytest.fixture
@@ -15,3 +47,32 @@ def login_as(db):
         return client
 
     return login
+
+
+@pytest.fixture
+def login_with(db):
+    """A client logged in as a user holding exactly `perms` ("contacts.view_contact", ...)."""
+
+    def login(*perms: str, client: Client | None = None) -> Client:
+        user = User.objects.create_user(f"staff-{next(_user_numbers)}")
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            user.user_permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+        client = client or Client()
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def audit_entries(db):
+    def entries() -> list[tuple]:
+        return [
+            (e.username, e.action, e.contact_ids, e.changed_fields, e.outcome, e.detail)
+            for e in AuditEntry.objects.order_by("id")
+        ]
+
+    return entries

@@ -1,9 +1,28 @@
-"""What staff see when TaskIP is down, slow, rate limiting, or rejects the key."""
+"""What staff see when TaskIP is down, slow, rate limiting, refusing, or answering nonsense.
+
+The page each error becomes is checked on the fake for every error type; the tests named "live"
+produce the real failures (nothing listening, a failing, slow or rate-limiting sandbox).
+"""
 
 import logging
 import socket
 
 import pytest
+
+from contacts import taskip
+from tests.views.dom import Page, text
+
+ERRORS = [
+    (taskip.TaskipUnavailable(), 503, "The TaskIP API is unavailable"),
+    (taskip.TaskipTimeout(), 504, "The TaskIP API is not answering"),
+    (taskip.TaskipRateLimited(retry_after=7.2), 429, "Too many requests to TaskIP"),
+    (taskip.TaskipUnauthorized(status=401), 502, "The dashboard's API key was rejected"),
+    (taskip.TaskipNotFound(status=404), 404, "Contact not found"),
+    (taskip.TaskipValidationError(status=422, field_errors={"limit": ["Too big."]}), 422,
+     "TaskIP refused the request"),
+    (taskip.TaskipBadResponse(), 502, "TaskIP gave an unexpected answer"),
+    (taskip.TaskipConflict(status=409), 502, "TaskIP gave an unexpected answer"),
+]
 
 
 def _free_port() -> int:
@@ -12,55 +31,126 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_nothing_listening_gives_503_in_the_layout(settings, login_as):
+def _alert(response) -> tuple[str, str, str]:
+    """(title, explanation, retry link) of the error alert in a page or partial."""
+    page = Page(response)
+    [alert] = page.all_by_role("alert")
+    return (text(page.find("h2", within=alert)), text(page.find_all("p", within=alert)[0]),
+            page.link("Try again", within=alert)["href"])
+
+
+@pytest.mark.parametrize(("error", "status", "title"), ERRORS, ids=lambda v: type(v).__name__)
+def test_each_taskip_error_is_a_page_in_the_layout(fake_taskip, login_as, error, status, title):
+    fake_taskip.fail("list_contacts", error)
+    response = login_as("viewer").get("/contacts/?search=x")
+    page = Page(response)
+    assert response.status_code == status
+    assert _alert(response)[0] == title
+    assert page.link("TaskIP admin")["href"] == "/contacts/"  # the dashboard's own layout
+    assert page.button("Log out")
+    assert "no-store" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize(("error", "status", "title"), ERRORS, ids=lambda v: type(v).__name__)
+def test_htmx_failures_are_shown_in_place(fake_taskip, login_as, error, status, title):
+    fake_taskip.fail("list_contacts", error)
+    response = login_as("viewer").get(
+        "/contacts/?search=x",
+        headers={"HX-Request": "true", "HX-Target": "results",
+                 "HX-Current-URL": "http://testserver/contacts/?search=x"},
+    )
+    assert response.status_code == status
+    assert response["HX-Retarget"] == "#api-status" and response["HX-Reswap"] == "innerHTML"
+    assert "dialog:close" in response["HX-Trigger"]
+    assert Page(response).find_all("html") == []
+    title_shown, _, retry = _alert(response)
+    assert title_shown == title and retry == "http://testserver/contacts/?search=x"
+
+
+def test_a_rate_limit_says_when_to_retry(fake_taskip, login_as):
+    fake_taskip.fail("list_contacts", taskip.TaskipRateLimited(retry_after=7.2))
+    response = login_as("viewer").get("/contacts/")
+    assert response["Retry-After"] == "8"
+    assert _alert(response)[1] == "TaskIP's request limit was reached. Try again in 8 seconds."
+
+
+def test_a_validation_error_names_each_problem(fake_taskip, login_as):
+    fake_taskip.fail("list_contacts", taskip.TaskipValidationError(
+        status=422, field_errors={"limit": ["Too big."], "page": ["Not a number.", "Too low."]}))
+    explanation = _alert(login_as("viewer").get("/contacts/"))[1]
+    assert explanation == ("TaskIP said the request was not valid: limit: Too big.; "
+                           "page: Not a number. Too low.")
+
+
+def test_a_rejected_key_is_logged_as_critical_without_the_key(fake_taskip, login_as, caplog):
+    fake_taskip.fail("list_contacts", taskip.TaskipUnauthorized(status=401))
+    with caplog.at_level(logging.WARNING, logger="contacts"):
+        login_as("viewer").get("/contacts/")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("contacts")
+            ] == [(logging.CRITICAL, "TaskIP rejected the configured key (status 401)")]
+
+
+def test_other_errors_are_logged_as_warnings_naming_the_path_only(fake_taskip, login_as, caplog):
+    fake_taskip.fail("list_contacts", taskip.TaskipUnavailable())
+    with caplog.at_level(logging.WARNING, logger="contacts"):
+        login_as("viewer").get("/contacts/?search=private-term")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name.startswith("contacts")
+            ] == [(logging.WARNING, "TaskIP error on /contacts/: TaskipUnavailable")]
+
+
+@pytest.mark.parametrize("url", ["/contacts/999/", "/contacts/999/edit/", "/contacts/999/invite/"])
+def test_unknown_contact_is_a_404_page(fake_taskip, login_as, url):
+    response = login_as("admin").get(url)
+    assert response.status_code == 404
+    assert _alert(response)[:2] == ("Contact not found",
+                                    "That contact does not exist in TaskIP (any more).")
+
+
+def test_retry_after_a_failed_read_repeats_the_read(fake_taskip, login_as):
+    fake_taskip.fail("get_contact", taskip.TaskipUnavailable())
+    response = login_as("viewer").get("/contacts/2/?search=x")
+    assert _alert(response)[2] == "/contacts/2/?search=x"
+
+
+# ---- the real failures -------------------------------------------------------------------------
+
+
+def test_live_nothing_listening_gives_503_in_the_layout(settings, login_as):
     settings.TASKIP_BASE_URL = f"http://127.0.0.1:{_free_port()}"
     response = login_as("viewer").get("/contacts/")
-    html = response.content.decode()
     assert response.status_code == 503
-    assert "The TaskIP API is unavailable" in html
-    assert "TaskIP admin" in html and "Log out" in html  # the dashboard's layout
-    assert "Try again" in html
+    assert _alert(response) == ("The TaskIP API is unavailable",
+                                "The TaskIP API can't be reached right now. Try again in a moment.",
+                                "/contacts/")
 
 
-def test_htmx_failure_is_shown_in_place(settings, login_as):
-    settings.TASKIP_BASE_URL = f"http://127.0.0.1:{_free_port()}"
-    response = login_as("viewer").get(
-        "/contacts/?search=x", headers={"HX-Request": "true", "HX-Target": "results"}
-    )
-    assert response.status_code == 503
-    assert response["HX-Retarget"] == "#api-status"
-    assert "<html" not in response.content.decode()
-
-
-def test_failing_api_gives_503(start_sandbox, settings, login_as):
+def test_live_failing_api_gives_503(start_sandbox, settings, login_as):
     server = start_sandbox(fail_rate=1.0)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
     response = login_as("viewer").get("/contacts/")
     assert response.status_code == 503
+    assert _alert(response)[0] == "The TaskIP API is unavailable"
 
 
-def test_slow_api_gives_504(start_sandbox, settings, login_as):
+def test_live_slow_api_gives_504(start_sandbox, settings, login_as):
     server = start_sandbox(latency_ms=3000)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
     settings.TASKIP_TIMEOUT = (0.5, 0.3)
     response = login_as("viewer").get("/contacts/")
     assert response.status_code == 504
-    assert "not answering" in response.content.decode()
+    assert _alert(response)[0] == "The TaskIP API is not answering"
 
 
-def test_rejected_key_says_an_administrator_must_fix_it(shared_api, settings, login_as, caplog):
+def test_live_rejected_key_says_an_administrator_must_fix_it(shared_api, settings, login_as):
     settings.TASKIP_SECRET_KEY = "wrong-key-123"
-    with caplog.at_level(logging.CRITICAL, logger="contacts"):
-        response = login_as("viewer").get("/contacts/")
-    html = response.content.decode()
+    response = login_as("viewer").get("/contacts/")
     assert response.status_code == 502
-    assert "API key was rejected" in html and "administrator" in html
-    assert "wrong-key-123" not in html
-    assert any(r.levelno == logging.CRITICAL for r in caplog.records)
-    assert all("wrong-key-123" not in r.getMessage() for r in caplog.records)
+    title, explanation, _ = _alert(response)
+    assert title == "The dashboard's API key was rejected" and "administrator" in explanation
+    assert "wrong-key-123" not in response.content.decode()
 
 
-def test_rate_limited_api_says_when_to_retry(start_sandbox, settings, login_as):
+def test_live_rate_limited_api_says_when_to_retry(start_sandbox, settings, login_as):
     server = start_sandbox(rate_limit=2)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
     settings.TASKIP_USER_SHARE = 1.0  # one user may spend the sandbox's whole window
@@ -70,13 +160,7 @@ def test_rate_limited_api_says_when_to_retry(start_sandbox, settings, login_as):
     # Another user: the first one has used their share of the dashboard's own budget.
     limited = login_as("editor").get("/contacts/?search=b")
     assert limited.status_code == 429
-    assert "TaskIP's request limit" in limited.content.decode().replace("&#x27;", "'")
-    assert "Try again in" in limited.content.decode()
+    assert _alert(limited)[0] == "Too many requests to TaskIP"
+    assert "Try again in" in _alert(limited)[1]
     assert int(limited["Retry-After"]) > 0
 
-
-@pytest.mark.parametrize("url", ["/contacts/999999/", "/contacts/999999/edit/"])
-def test_unknown_contact_is_a_404_page(shared_api, login_as, url):
-    response = login_as("admin").get(url)
-    assert response.status_code == 404
-    assert "Contact not found" in response.content.decode()
