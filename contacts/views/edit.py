@@ -55,15 +55,11 @@ def companies_for_picker(selected_id: int | None) -> list[taskip.Company]:
     return companies
 
 
-def _selected_id(data, name: str = "company_id") -> int | None:
+def _selected_id(data, name: str) -> int | None:
     try:
         return int(data.get(name) or 0) or None
     except (TypeError, ValueError):
         return None
-
-
-def _selected_company(data) -> int | None:
-    return _selected_id(data, "company_id")
 
 
 def _offer_places(form: ContactForm) -> None:
@@ -129,7 +125,7 @@ def _show_api_error(form: ContactForm, error: taskip.TaskipError) -> int:
 def _render_form(
     request, form: ContactForm, *, contact_id=None, original=None, conflicts=None, status=200
 ):
-    selected = _selected_company(form.data if form.is_bound else form.initial)
+    selected = _selected_id(form.data if form.is_bound else form.initial, "company_id")
     form.fields["company_id"].widget.choices = [("", "—")] + [
         (c.id, c.name) for c in companies_for_picker(selected)
     ]
@@ -249,7 +245,7 @@ def company_options(request):
     ):
         raise PermissionDenied
     search = request.GET.get("company_search", "").strip()[:100]
-    selected = _selected_company(request.GET)
+    selected = _selected_id(request.GET, "company_id")
     companies = list(taskip.list_companies(search=search or None, limit=100).companies)
     if selected and all(c.id != selected for c in companies):
         companies.insert(0, taskip.Company(id=selected, name=f"Company {selected}"))
