@@ -61,7 +61,7 @@ def _text(value, extra: bool = True) -> SafeString:
 
 def _created(contact) -> SafeString:
     if not contact.created_at:
-        return format_html('<td class="extra"></td>')
+        return format_html('<td class="extra">{}</td>', "")
     day = localtime(contact.created_at).strftime("%Y-%m-%d")
     return format_html('<td class="extra"><time datetime="{}">{}</time></td>',
                        contact.created_at.isoformat(), day)  # fmt: skip

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from contacts import places, taskip
+from tests.views.test_contact_forms import _edit_form
 
 
 def test_the_edit_form_offers_places_the_list_named_without_asking_the_api_more(api, login_as):
@@ -19,13 +20,11 @@ def test_the_edit_form_offers_places_the_list_named_without_asking_the_api_more(
 
 def test_a_typed_place_id_wins_and_another_without_an_id_is_an_error(api, login_as):
     client = login_as("editor")
-    from tests.views.test_contact_forms import _edit_form_data
-
-    data = _edit_form_data(client, 2, country_id="another", country_id_other="3")
+    _, data = _edit_form(client, 2, country_id="another", country_id_other="3")
     assert client.post("/contacts/2/edit/", data).status_code == 302
     assert taskip.get_contact(contact_id=2).country_id == 3
 
-    data = _edit_form_data(client, 2, country_id="another")
+    _, data = _edit_form(client, 2, country_id="another")
     response = client.post("/contacts/2/edit/", data)
     assert response.status_code == 422
     assert response.context["form"].errors["country_id_other"]
@@ -43,9 +42,7 @@ def test_a_name_the_answer_left_out_is_filled_from_places_seen(db):
 
 def test_a_failed_save_has_a_summary_linking_each_error_to_its_field(api, login_as):
     client = login_as("editor")
-    from tests.views.test_contact_forms import _edit_form_data
-
-    data = _edit_form_data(client, 2, first_name="", email="nope")
+    _, data = _edit_form(client, 2, first_name="", email="nope")
     data["custom_key"] = ["", "tier"]
     data["custom_value"] = ["orphan", "gold"]
     html = client.post("/contacts/2/edit/", data).content.decode()
