@@ -325,6 +325,14 @@ class SandboxLauncher:
         )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests marked `slow` first (after any shuffling): they mostly wait on TaskIP's rate-limit
+    windows, so under pytest-xdist each starts at once on a worker while the others run the rest
+    of the suite beside it, instead of the run waiting for them at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(scope="session")
 def sandbox_launcher(tmp_path_factory: pytest.TempPathFactory) -> SandboxLauncher:
     return SandboxLauncher(tmp_path_factory)

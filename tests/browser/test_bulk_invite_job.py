@@ -16,7 +16,7 @@ from contacts.models import Job, JobRow
 from tests.conftest import _point_dashboard_at
 from tests.jobs.conftest import INVITE_PATH, start_worker, wait_for  # noqa: F401  (a fixture)
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CONTACTS = 150
 RATE_LIMIT = 60

@@ -52,7 +52,7 @@ def test_create_job_writes_the_ledger_and_queues_a_run_and_one_watchdog(owner, s
 @pytest.mark.django_db
 def test_create_job_refuses_unknown_kinds_and_bad_params(owner):
     with pytest.raises(ValueError, match="no row handler"):
-        jobs.create_job(owner, "export", {}, rows=[])
+        jobs.create_job(owner, "frobnicate", {}, rows=[])
     with pytest.raises(ValueError, match="portal access off"):
         jobs.create_job(owner, "edit", {"fields": {"access_portal": 1}}, rows=[(1, "A", None)])
     with pytest.raises(ValueError, match="sets only"):

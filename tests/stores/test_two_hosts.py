@@ -7,6 +7,7 @@ reverse proxy that spreads requests over them.
 import time
 from collections import Counter
 
+import pytest
 import requests
 
 from .conftest import ADMIN, ADMIN_PASSWORD
@@ -86,6 +87,7 @@ def test_hosts_reconnect_when_the_database_drops_their_connections(two_hosts, de
         assert _get(browser, host, "/audit/").status_code == 200
 
 
+@pytest.mark.slow
 def test_a_job_started_on_one_host_runs_each_row_once_within_the_shared_budget(
     two_hosts, deployment
 ):
