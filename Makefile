@@ -70,9 +70,15 @@ lint: install
 # The whole suite on SQLite (the default deployment), then the view tests again with the
 # dashboard's database on PostgreSQL (the several-hosts deployment): they are the tests that
 # read and write it (sessions, users, permissions, the audit log).
+# Four xdist workers on two cores: most tests wait on a server (the sandbox, Chromium, a worker,
+# a rate-limit window), so four keep both cores busy; a file stays on one worker so its shared
+# sandbox is started once. Random order (pytest-randomly) so no test leans on another's state;
+# the seed is printed for a rerun. The view tests run a second time on PostgreSQL.
+TEST_WORKERS ?= 4
 test: install chromium postgres-redis lint
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest tests/views --dashboard-db=postgres
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile \
+	  tests/views --dashboard-db=postgres
 
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench

@@ -13,12 +13,13 @@ import math
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from contacts.job_runner import run
 from contacts.models import Job
 from contacts.roles import ROLE_GROUPS
+from tests.roles import staff_group
 
 
 @pytest.fixture(autouse=True)
@@ -32,7 +33,7 @@ def login_as(db):
     def login(role: str, *, username: str | None = None, permissions=()) -> Client:
         user = User.objects.create_user(username or f"{role}-user", password="correct-horse-9")
         if role in ROLE_GROUPS:
-            user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+            user.groups.add(staff_group(role))
         for codename in permissions:
             user.user_permissions.add(Permission.objects.get(codename=codename))
         client = Client()

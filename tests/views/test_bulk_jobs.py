@@ -3,12 +3,12 @@
 import html
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from contacts.models import AuditEntry, Job, JobRow
-from contacts.roles import ROLE_GROUPS
 from tests.jobs.conftest import invites, queued, run_task
+from tests.roles import staff_group
 
 State = JobRow.State
 
@@ -156,7 +156,7 @@ def test_bulk_edit_with_nothing_chosen_says_so(api, login_as):
 @pytest.fixture
 def someone_elses_job(db, api):
     other = User.objects.create_user("other-editor", password="correct-horse-9")
-    other.groups.add(Group.objects.get(name=ROLE_GROUPS["editor"]))
+    other.groups.add(staff_group("editor"))
     from contacts import jobs
 
     return jobs.create_job(other, "invite", {"access_level": "basic"}, rows=[(3, "Ann", None)])

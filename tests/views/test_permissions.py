@@ -10,14 +10,14 @@ import re
 from typing import NamedTuple
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.core import signing
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from contacts.models import AuditEntry
-from contacts.roles import ROLE_GROUPS
 from contacts.views.edit import ORIGINAL_SALT
+from tests.roles import staff_group
 from tests.views.dom import Page, attrs
 
 # The design's URL table: the permissions each named route needs (any one of a tuple will do).
@@ -276,12 +276,12 @@ def test_a_role_change_holds_on_the_very_next_request(fake_taskip, db, settings,
     # the signals must drop them the moment the groups change.
     settings.REDIS_URL = redis_url
     user = User.objects.create_user("changing")
-    editors = Group.objects.get(name=ROLE_GROUPS["editor"])
+    editors = staff_group("editor")
     user.groups.add(editors)
     client = Client()
     client.force_login(user)
     assert client.get("/contacts/1/edit/").status_code == 200
     user.groups.remove(editors)
     assert client.get("/contacts/1/edit/").status_code == 403
-    user.groups.add(Group.objects.get(name=ROLE_GROUPS["admin"]))
+    user.groups.add(staff_group("admin"))
     assert client.post("/contacts/1/delete/").status_code == 200
