@@ -28,10 +28,13 @@ LIST_PATH = "/contacts/"
 # ---- sessions ------------------------------------------------------------------------------
 
 
+LOGIN_TIMEOUT = 60.0  # setup, not measured: a password hash on a busy machine can take seconds
+
+
 def login(base_url: str, username: str, password: str) -> requests.Session:
     """A keep-alive session logged in the way a browser does it (CSRF cookie, then POST)."""
     session = requests.Session()
-    response = session.get(f"{base_url}/accounts/login/", timeout=TIMEOUT)
+    response = session.get(f"{base_url}/accounts/login/", timeout=LOGIN_TIMEOUT)
     response.raise_for_status()
     token = session.cookies.get("csrftoken")
     if not token:
@@ -40,7 +43,7 @@ def login(base_url: str, username: str, password: str) -> requests.Session:
         f"{base_url}/accounts/login/",
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base_url}/accounts/login/"},
-        allow_redirects=False, timeout=TIMEOUT,
+        allow_redirects=False, timeout=LOGIN_TIMEOUT,
     )  # fmt: skip
     if response.status_code != 302 or "sessionid" not in session.cookies:
         raise RuntimeError(f"login failed: HTTP {response.status_code}")
@@ -141,8 +144,8 @@ def list_page_vs_api(dashboard: Dashboard, staff: requests.Session, sandbox: San
         api_ms=statistics.median(apis) * 1000,
         api_target=targets[0],
         runs=len(pages),
-        page_p90_ms=_percentile(pages, 90) * 1000,
-        api_p90_ms=_percentile(apis, 90) * 1000,
+        page_p90_ms=percentile(pages, 90) * 1000,
+        api_p90_ms=percentile(apis, 90) * 1000,
     )
 
 
@@ -312,11 +315,11 @@ class Load:
 
     @property
     def p50_ms(self) -> float:
-        return _percentile(self.latencies, 50) * 1000
+        return percentile(self.latencies, 50) * 1000
 
     @property
     def p95_ms(self) -> float:
-        return _percentile(self.latencies, 95) * 1000
+        return percentile(self.latencies, 95) * 1000
 
 
 class LeanClient:
@@ -502,7 +505,7 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
