@@ -89,39 +89,56 @@ class JobWatch:
     counts: dict[str, int]
     polls: int
     poll_errors: int
-    finished: float  # monotonic, the poll that first saw it end
+    finished: float  # monotonic: the poll that first saw it end, or the bench gave up
+    gave_up: str = ""  # why the bench stopped watching a job that had not ended
+
+    @property
+    def ended(self) -> bool:
+        return self.status in ("Finished", "Cancelled")
 
 
 def watch_job(dashboard: Dashboard, owner: requests.Session, job_id: int, *,
-              time_limit: float, on_poll=None) -> JobWatch:
-    """Poll the job's progress partial every 2 s, as its page does, until the job has ended."""
+              time_limit: float, stall_limit: float, on_poll=None) -> JobWatch:
+    """Poll the job's progress partial every 2 s, as its page does, until the job has ended,
+    no row has finished for `stall_limit` seconds, or `time_limit` has passed."""
     url = f"{dashboard.url}/jobs/{job_id}/"
     headers = {"HX-Request": "true", "HX-Target": "job", "HX-Current-URL": url}
-    deadline = time.monotonic() + time_limit
+    started = time.monotonic()
+    deadline = started + time_limit
     polls = errors = 0
     status, counts = "", {}
-    next_poll = time.monotonic()
-    while time.monotonic() < deadline:
+    progress, progressed = -1, started
+    next_poll = started
+    while True:
         time.sleep(max(0.0, next_poll - time.monotonic()))
         next_poll += JOB_POLL_SECONDS
         polls += 1
         try:
             response = owner.get(url, headers=headers, timeout=TIMEOUT)
+            ok = response.status_code == 200
         except requests.RequestException:
+            ok = False
+        if ok:
+            if found := _STATUS.search(response.text):
+                status = found[1].strip()
+            counts = {name.lower(): int(n) for name, n in _COUNT.findall(response.text)}
+            if on_poll is not None:
+                on_poll(status, counts)
+        else:
             errors += 1
-            continue
-        if response.status_code != 200:
-            errors += 1
-            continue
-        if found := _STATUS.search(response.text):
-            status = found[1].strip()
-        counts = {name.lower(): int(n) for name, n in _COUNT.findall(response.text)}
-        if on_poll is not None:
-            on_poll(status, counts)
+        now = time.monotonic()
         if status in ("Finished", "Cancelled"):
-            return JobWatch(status, counts, polls, errors, time.monotonic())
-    raise RuntimeError(f"job {job_id} had not ended after {time_limit:.0f} s "
-                       f"(status {status!r}, {counts})")
+            return JobWatch(status, counts, polls, errors, now)
+        finished = sum(counts.get(k, 0) for k in ("done", "failed", "skipped", "unknown"))
+        if finished != progress:
+            progress, progressed = finished, now
+        gave_up = ""
+        if now - progressed > stall_limit:
+            gave_up = f"no row finished for {now - progressed:.0f} s"
+        elif now > deadline:
+            gave_up = f"not ended after {now - started:.0f} s"
+        if gave_up:
+            return JobWatch(status, counts, polls, errors, now, gave_up)
 
 
 @dataclass
@@ -178,24 +195,38 @@ class View:
 
 @dataclass
 class PageViews:
-    """Staff viewing the list, one view every `spacing` seconds, the users taking turns."""
+    """Staff viewing the list, the users taking turns, one view every `spacing` ± `jitter`
+    seconds (uniform, from a seeded generator, so every run makes the same views).
+
+    People don't click on a metronome; views exactly every 4 s would also fall at the same
+    point of every 60 s window, a coincidence no office produces. The jitter keeps the most
+    views any 60 s can hold at 60 / (spacing - jitter)."""
 
     base_url: str
     users: list[tuple[str, requests.Session]]
     queries: Iterable[str]
     spacing: float
+    jitter: float = 0.0
+    seed: int = 1
     views: list[View] = field(default_factory=list)
+
+    @property
+    def most_per_minute(self) -> int:
+        return int(60 // (self.spacing - self.jitter)) + 1
 
     def run(self, *, until: threading.Event | None = None, count: int | None = None,
             time_limit: float = 900.0) -> list[View]:
         queries: Iterator[str] = iter(self.queries)
         turns = itertools.cycle(self.users)
+        gaps = random.Random(self.seed)
         start = time.monotonic()
         deadline = start + time_limit
+        due = start
         for k in itertools.count():
             if count is not None and k >= count:
                 break
-            due = start + k * self.spacing
+            if k:
+                due += self.spacing + gaps.uniform(-self.jitter, self.jitter)
             while (wait := due - time.monotonic()) > 0:
                 if until is not None and until.wait(min(wait, 0.5)):
                     break
