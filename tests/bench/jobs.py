@@ -216,7 +216,7 @@ class PageViews:
 
     def run(self, *, until: threading.Event | None = None, count: int | None = None,
             time_limit: float = 900.0) -> list[View]:
-        queries: Iterator[str] = iter(self.queries)
+        queries: Iterator[str] = itertools.cycle(self.queries)  # 108 distinct: minutes apart
         turns = itertools.cycle(self.users)
         gaps = random.Random(self.seed)
         start = time.monotonic()
@@ -236,14 +236,14 @@ class PageViews:
                 break
             name, session = next(turns)
             query = next(queries)
-            began = time.perf_counter()
+            at, began = time.monotonic(), time.perf_counter()
             status = 0
             with contextlib.suppress(requests.RequestException):
                 response = session.get(f"{self.base_url}{query}", timeout=TIMEOUT,
                                        allow_redirects=False)
                 _ = response.content
                 status = response.status_code
-            self.views.append(View(time.monotonic(), time.perf_counter() - began, status, name))
+            self.views.append(View(at, time.perf_counter() - began, status, name))
         return self.views
 
 
@@ -303,6 +303,18 @@ class Window:
                    if t < last and not (method == "POST" and INVITE_CALL.match(target)))
 
 
+def drawing(view: View, windows: list[Window], margin: float = 0.5) -> bool:
+    """Whether a page view overlapped the job's calls of some window (from its first call to its
+    last, widened by `margin`), rather than the wait for the next window."""
+    for window in windows:
+        times = [t for t, method, target, _ in window.calls
+                 if method == "POST" and INVITE_CALL.match(target)]
+        if times and view.started < times[-1] + margin and \
+                view.started + view.seconds > times[0] - margin:
+            return True
+    return False
+
+
 def windows(lines: Iterable[LogLine]) -> list[Window]:
     """TaskIP's per-key windows over the API calls of `lines` (sandbox/ratelimit.py's rule)."""
     out: list[Window] = []
@@ -342,8 +354,12 @@ class Pace:
         return self.invites / span * 60
 
 
-def pace(lines: Iterable[LogLine], *, allowed: int) -> Pace:
+def pace(lines: Iterable[LogLine], *, allowed: int, since: float = 0.0) -> Pace:
+    """Count the windows after the one holding the first call made at or after `since` (the
+    job's start: the list, the dialog's and the confirmation's walks), and before the one with
+    the job's last call (which it only partly used)."""
     found = windows(lines)
+    first = next((i for i, w in enumerate(found) if any(t >= since for t, *_ in w.calls)), 0)
     with_invites = [i for i, w in enumerate(found) if w.invites]
     last = with_invites[-1] if with_invites else 0
-    return Pace(found, list(range(1, last)), allowed)
+    return Pace(found, list(range(first + 1, last)), allowed)

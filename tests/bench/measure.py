@@ -385,7 +385,7 @@ def concurrent_load(path: str, clients: list[LeanClient], *, label: str,
     def open_window() -> None:  # runs once, when every client is warm, before any is released
         cpu_before.update({name: p.children_cpu_seconds() for name, p in watch.items()})
         cpu_before["bench client"] = time.process_time()
-        cpu_before["machine"] = _machine_busy_seconds()
+        cpu_before["machine"] = machine_busy_seconds()
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + duration
 
@@ -436,7 +436,7 @@ def concurrent_load(path: str, clients: list[LeanClient], *, label: str,
     elapsed = min(time.perf_counter(), window["end"]) - window["start"]
     cpu = {name: p.children_cpu_seconds() - cpu_before[name] for name, p in watch.items()}
     cpu["bench client"] = time.process_time() - cpu_before["bench client"]
-    machine = _machine_busy_seconds() - cpu_before["machine"]
+    machine = machine_busy_seconds() - cpu_before["machine"]
     for client in clients:
         client.close()
     all_errors = [e for per in errors for e in per]
@@ -494,7 +494,7 @@ def delete_all_matching(dashboard: Dashboard, staff: requests.Session, sandbox: 
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def _machine_busy_seconds() -> float:
+def machine_busy_seconds() -> float:
     """CPU seconds all processes have used since boot (the 'cpu' line of /proc/stat)."""
     try:
         with open("/proc/stat") as stat:

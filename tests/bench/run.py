@@ -57,7 +57,7 @@ JOB_ROWS = 300
 JOB_RATE_LIMIT = 100
 JOB_RESERVE = 0.2  # TASKIP_INTERACTIVE_RESERVE's default, set explicitly so the figure says it
 JOB_USER_SHARE = 0.25  # TASKIP_USER_SHARE's default
-JOB_TIME_LIMIT = 420.0  # about twice what 300 rows take at 80 a minute
+JOB_TIME_LIMIT = 360.0  # 300 rows take about four windows at 80 a minute
 JOB_STALL_LIMIT = 150.0  # no row finished for two and a half windows: stuck, say so
 # Page views during the job: two staff taking turns, one view every VIEW_SPACING seconds, i.e.
 # 15 calls a minute: inside the reserve (20) and far inside each user's share (25).
@@ -512,7 +512,9 @@ def part_hosts(bench: Bench) -> None:
                      "redis-server started by tests/stores/servers.py; DATABASE_URL and "
                      "REDIS_URL shared by both hosts, so sessions (cached_db), the permission "
                      "cache, the list cache and the API budget go through Redis; list memo 1 s "
-                     "as in figure 5; 32 different staff, half on each host")
+                     "as in figure 5; 32 different staff, half on each host; both hosts share "
+                     "this machine's cores with PostgreSQL, Redis and the sandbox, so this shows "
+                     "what the shared stores cost per request, not how far more machines scale")
     finally:
         stores.stop(processes)
 
@@ -581,8 +583,21 @@ def part_jobs(bench: Bench) -> None:
         viewing = threading.Thread(target=during.run, kwargs={"until": ended},
                                    name="page-views", daemon=True)
 
+        # Half the views with no job before it and half after, so a machine getting busier or
+        # quieter meanwhile weighs on both sides alike.
+        before = jobs.PageViews(dashboard.url, viewers, queries[1::4], VIEW_SPACING,
+                                VIEW_JITTER, seed=2)
+        after = jobs.PageViews(dashboard.url, viewers, queries[3::4], VIEW_SPACING,
+                               VIEW_JITTER, seed=3)
+        _step(f"8. {args.idle_views // 2} page views with no job")
+        before.run(count=args.idle_views // 2)
         _step(f"7. bulk invite of all {JOB_ROWS} through /contacts/bulk-invite/, "
               f"page views every {VIEW_SPACING:.0f} ± {VIEW_JITTER:g} s beside it")
+        job_flow = time.monotonic()  # the key's calls from here on are the job's flow
+        watched_processes = {"db_worker": worker, "gunicorn": dashboard.process,
+                             "sandbox": sandbox.process}
+        cpu_before = {n: p.children_cpu_seconds() for n, p in watched_processes.items()}
+        machine_before, clock_before = measure.machine_busy_seconds(), time.monotonic()
         started = jobs.start_bulk_invite(dashboard, owner)
         viewing.start()
         last_said = [0.0]
@@ -599,18 +614,22 @@ def part_jobs(bench: Bench) -> None:
         finally:
             ended.set()
             viewing.join(timeout=30)
+        job_seconds = time.monotonic() - clock_before
+        cores = {n: (p.children_cpu_seconds() - cpu_before[n]) / job_seconds
+                 for n, p in watched_processes.items()}
+        others = (measure.machine_busy_seconds() - machine_before) / job_seconds \
+            - sum(cores.values())
+        OTHERS_SEEN.append(max(0.0, others))
         if watched.gave_up:
             _step(f"7. job {started.job_id}: gave up ({watched.gave_up})")
-        _step(f"8. {args.idle_views} page views with no job, the same way")
-        idle = jobs.PageViews(dashboard.url, viewers, queries[1::2], VIEW_SPACING,
-                              VIEW_JITTER, seed=2)
-        idle.run(count=args.idle_views)
+        _step(f"8. {args.idle_views - args.idle_views // 2} page views with no job")
+        after.run(count=args.idle_views - args.idle_views // 2)
     processes.stop(worker)  # a job given up on stops here, mid-window
     processes.stop(dashboard.process)
     ledger = jobs.read_ledger(database, started.job_id)
 
     # 7. the job's pace, per TaskIP window
-    paced = jobs.pace(log.lines, allowed=allowed)
+    paced = jobs.pace(log.lines, allowed=allowed, since=job_flow)
     sandbox_429 = sum(1 for line in log.lines if line[3] == 429)
     full = [paced.windows[i] for i in paced.full]
     counted = " + ".join(str(w.invites) for w in full) or "no full window"
@@ -655,7 +674,9 @@ def part_jobs(bench: Bench) -> None:
                if method == "POST" and jobs.INVITE_CALL.match(target)]
     job_end = invites[-1] if invites and watched.ended else watched.finished
     during_set = jobs.ViewSet([v for v in during.views if v.started <= job_end])
-    idle_set = jobs.ViewSet(idle.views)
+    idle_set = jobs.ViewSet([*before.views, *after.views])
+    beside = jobs.ViewSet([v for v in during_set.views if jobs.drawing(v, paced.windows)])
+    waiting = jobs.ViewSet([v for v in during_set.views if not jobs.drawing(v, paced.windows)])
     answered_429 = during_set.count(429)
     ratio = during_set.p95_ms / idle_set.p95_ms
     own_429 = max(0, answered_429 - sandbox_429)
@@ -675,11 +696,11 @@ def part_jobs(bench: Bench) -> None:
 
     # The setup notes say how each number was read.
     per_window = "; ".join(
-        f"{i + 1}: {w.invites} + {w.others} ({w.others_before_last_invite()})"
-        for i, w in enumerate(paced.windows))
+        f"{i + 1}{'*' if i in paced.full else ''}: {w.invites} + {w.others} "
+        f"({w.others_before_last_invite()})" for i, w in enumerate(paced.windows))
     view_calls = sum(1 for t, method, target, _ in log.lines
                      if t > started.started and method == "GET" and "limit=50" in target)
-    answered = sum(1 for v in [*during.views, *idle.views] if v.status == 200)
+    answered = sum(1 for v in [*during.views, *after.views] if v.status == 200)
     setup += [
         f"7: dashboard and one `manage.py db_worker` (as `make worker`) on one temp SQLite, "
         f"TASKIP_RATE_LIMIT={JOB_RATE_LIMIT}, TASKIP_INTERACTIVE_RESERVE={JOB_RESERVE}, "
@@ -695,11 +716,12 @@ def part_jobs(bench: Bench) -> None:
         " per TaskIP window, each line stamped as the bench read it (every 5 ms); windows "
         "replayed with sandbox/ratelimit.py's rule (a window opens with the key's first request "
         "and lasts 60 s, the next opens with the first request after it); counted: the windows "
-        "after the first (which also carries the list, the dialog's and the confirmation's "
-        "select-all walks) and before the one with the job's last call (which it only partly "
-        f"used); {allowed} = {JOB_RATE_LIMIT} − {JOB_RESERVE:g} × {JOB_RATE_LIMIT}",
-        "7: per window, invites + other calls (of those, how many came before the job's last "
-        f"call of the window, i.e. out of its {allowed}): {per_window}",
+        "after the one that carries the start of the job (the list, the dialog's and the "
+        "confirmation's select-all walks) and before the one with the job's last call (which it "
+        f"only partly used); {allowed} = {JOB_RATE_LIMIT} − {JOB_RESERVE:g} × {JOB_RATE_LIMIT}",
+        "7: per TaskIP window of the run (* counted), invites + other calls (of those, how many "
+        f"came before the job's last call of the window, i.e. out of its {allowed}): "
+        f"{per_window}",
         "7: the wall-clock diagnostic divides the same calls by the time from the first counted "
         "window's start to the start of the window after the last, so it also charges the "
         "seconds between one window's close and the next call; the dashboard waits for TaskIP's "
@@ -712,10 +734,24 @@ def part_jobs(bench: Bench) -> None:
         "sort, order, page varied; never repeated), so each view answered 200 made its own API "
         f"call ({view_calls} 50-row list calls for {answered} such views); p95 by nearest rank",
         f"8: during the job (views started before its last call): n = {during_set.n}, p50 "
-        f"{during_set.p50_ms:.0f} ms, p95 {during_set.p95_ms:.0f} ms; with no job (after it, "
-        f"same users, spacing and kind of page, other pages): n = {idle_set.n}, p50 "
+        f"{during_set.p50_ms:.0f} ms, p95 {during_set.p95_ms:.0f} ms; with no job (half "
+        "before it, half after; same users, spacing and kind of page, other pages): n = "
+        f"{idle_set.n}, p50 "
         f"{idle_set.p50_ms:.0f} ms, p95 {idle_set.p95_ms:.0f} ms; on a machine this busy a "
         "sample this small moves by tens of ms from run to run",
+        f"8: of the views during the job, those that overlapped the job's calls (it spends its "
+        f"{allowed} at the start of each window, then waits): n = {beside.n}, p50 "
+        f"{beside.p50_ms:.0f} ms, p95 {beside.p95_ms:.0f} ms; those while it waited: n = "
+        f"{waiting.n}, p50 {waiting.p50_ms:.0f} ms, p95 {waiting.p95_ms:.0f} ms",
+        f"8: cores busy while the job ran ({job_seconds:.0f} s): "
+        + ", ".join(f"{n} {c:.2f}" for n, c in cores.items())
+        + f"; other processes on the machine {max(0.0, others):.2f}"
+        + "".join(f"; {name} logged {found}× 'database is locked'"
+                  for name, found in (("gunicorn", _count_in(dashboard.process.stderr_path,
+                                                             "database is locked")),
+                                      ("db_worker", _count_in(worker.stderr_path,
+                                                              "database is locked")))
+                  if found),
     ]
     bench.notes.append(
         "7: the budget lets page views go first and keeps only its reserve from jobs, so a page "
