@@ -162,7 +162,9 @@ class PostgresServer:
         _stop(self.process, signal.SIGINT)
 
     @classmethod
-    def start(cls) -> PostgresServer:
+    def start(cls, *, config: dict[str, str] | None = None) -> PostgresServer:
+        """initdb a fresh cluster and start it; `config`: extra server settings (`-c k=v`),
+        e.g. {"max_connections": "150"} for a bench with many web threads."""
         binaries = postgres_bin()
         owner = _postgres_owner()
         directory = Path(tempfile.mkdtemp(prefix="taskip-postgres-"))
@@ -177,13 +179,15 @@ class PostgresServer:
             )  # fmt: skip
             if result.returncode != 0:
                 raise ServerStartError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
-            return start_on_free_port(lambda port: cls._launch(binaries, directory, port, owner))
+            return start_on_free_port(
+                lambda port: cls._launch(binaries, directory, port, owner, config or {}))
         except BaseException:
             shutil.rmtree(directory, ignore_errors=True)
             raise
 
     @classmethod
-    def _launch(cls, binaries: Path, directory: Path, port: int, owner: dict) -> PostgresServer:
+    def _launch(cls, binaries: Path, directory: Path, port: int, owner: dict,
+                config: dict[str, str]) -> PostgresServer:
         log_path = directory / f"postgres-{port}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
@@ -193,7 +197,8 @@ class PostgresServer:
                  "-k", "",
                  # A throwaway server: durability only costs time here.
                  "-c", "fsync=off", "-c", "synchronous_commit=off",
-                 "-c", "full_page_writes=off"],
+                 "-c", "full_page_writes=off",
+                 *[arg for key, value in config.items() for arg in ("-c", f"{key}={value}")]],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 start_new_session=True, **owner,
             )  # fmt: skip
