@@ -26,6 +26,7 @@ import requests
 from contacts.roles import ROLE_GROUPS
 
 from . import jobs, measure, report
+from . import transfer as transfer_figures
 from .hosts import Stores
 from .report import Row
 from .servers import (
@@ -759,6 +760,20 @@ def part_jobs(bench: Bench) -> None:
         f"{allowed}; the per-window setup line says how many did")
 
 
+# ---- figures 9-10: export and import (their own sandboxes; see tests/bench/transfer.py) --------
+
+
+def part_transfer(bench: Bench) -> None:
+    _step("9-10. export of 10,000 contacts, import dry run of 1,000 rows")
+    # Its commands make no API call until transfer.py points them at its own sandboxes.
+    env = bench.env(next(iter(bench.sandboxes.values())), bench.database("transfer"),
+                    TASKIP_BASE_URL="http://127.0.0.1:9")
+    rows, setup = transfer_figures.transfer_figures(bench.processes, bench.workdir, env=env,
+                                                    owner=STAFF_USER)
+    bench.rows.extend(rows)
+    bench.setup.extend(setup)
+
+
 # ---- the parts, in the order a full run takes them ----------------------------------------------
 
 PARTS: dict[str, Part] = {
@@ -770,10 +785,8 @@ PARTS: dict[str, Part] = {
     "delete": Part("figure 6, delete all 1,000 matching", (f"sandbox-{BIG_SEED}",), part_delete),
     "jobs": Part("figures 7-8, a bulk invite of 300 at 100/min and page views beside it",
                  (f"sandbox-{JOB_ROWS}-limited",), part_jobs),
-    # "transfer": the export of 10,000 contacts (list calls, worker memory growth) and the
-    # 1,000-row import dry run (call count), from tests/bench/transfer.py: a part_transfer(bench)
-    # like part_jobs (bench.env(), bench.database(), start_worker, TimedLog), with its sandbox
-    # in SANDBOXES (e.g. "sandbox-10000": (10_000, 0)).
+    "transfer": Part("figures 9-10, an export of 10,000 contacts and a 1,000-row import dry "
+                     "run", ("sandbox-200",), part_transfer),
 }
 
 
