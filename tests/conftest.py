@@ -57,7 +57,11 @@ STARTUP_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
 
 
-class SandboxStartError(RuntimeError):
+class SandboxError(RuntimeError):
+    pass
+
+
+class SandboxStartError(SandboxError):
     pass
 
 
@@ -116,9 +120,11 @@ class SandboxServer:
     stderr_path: Path
     record_path: Path
     options: dict = field(default_factory=dict)
-    # How many lines of each file came before the last reset; those are left out.
+    # How much of each file came before the last reset (lines; characters for stderr); those
+    # parts are left out.
     _log_start: int = 0
     _record_start: int = 0
+    _stderr_start: int = 0
 
     @property
     def api_url(self) -> str:
@@ -166,14 +172,15 @@ class SandboxServer:
         """Back to the seeded state: contacts, invitations, ids, rate-limit counts.
 
         Needs a server started with allow_reset. Afterwards log_lines(), requests(),
-        api_calls() and recorded() start empty again, as on a fresh server.
+        api_calls(), recorded() and stderr_text() start empty again, as on a fresh server.
         """
         response = requests.post(f"{self.url}/_sandbox/reset", headers=self.headers, timeout=10)
         if response.status_code != 204:
-            raise SandboxStartError(f"reset answered {response.status_code}: {response.text}")
+            raise SandboxError(f"reset answered {response.status_code}: {response.text}")
         # The reset's own lines were written before its answer arrived, so they are counted.
         self._log_start = len(self._all_log_lines())
         self._record_start = len(self._all_records())
+        self._stderr_start = len(self._all_stderr())
 
     def requests(self) -> list[SandboxRequest]:
         parsed = []
@@ -199,7 +206,11 @@ class SandboxServer:
         return [ApiCall(r.method, r.target, r.status) for r in self.requests()]
 
     def stderr_text(self) -> str:
-        """What the server wrote to stderr: tracebacks, and emails from the console backend."""
+        """What the server wrote to stderr (tracebacks, and emails from the console backend)
+        since it started or was last reset."""
+        return self._all_stderr()[self._stderr_start :]
+
+    def _all_stderr(self) -> str:
         return self.stderr_path.read_text(encoding="utf-8", errors="replace")
 
     @property

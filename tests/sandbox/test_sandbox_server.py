@@ -90,9 +90,12 @@ def test_the_secret_key_flag_wins_over_the_environment(tmp_path):
         flag_key, env_key = ({"X-Secret-Key": k} for k in ("from-the-flag", "from-the-environment"))
         assert requests.get(url, headers=flag_key, timeout=10).status_code == 200
         assert requests.get(url, headers=env_key, timeout=10).status_code == 401
-    finally:
         process.terminate()
-        process.wait(timeout=10)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:  # never leave it behind, even when the test fails
+            process.kill()
+            process.wait()
 
 
 # ---- start-up ------------------------------------------------------------------------------

@@ -59,11 +59,11 @@ def test_reset_restores_the_seeded_state_and_forgets_rate_limits(start_sandbox):
     assert client.post("/contact/invite-client/3", json={}).status_code == 200
     assert client.get("/contact").status_code == 200
     assert_error(client.get("/contact"), 429)
-    assert len(_invitations(server)) == 1
+    assert len(_invitations(server)) == 1 and "To: " in server.stderr_text()
 
     server.reset()
 
-    assert server.api_calls() == [] and server.recorded() == []
+    assert server.api_calls() == [] and server.recorded() == [] and server.stderr_text() == ""
     listed = client.get("/contact", params={"limit": 100})
     assert listed.headers["X-RateLimit-Remaining"] == "5"
     assert listed.json()["data"] == seeded

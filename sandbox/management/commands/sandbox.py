@@ -6,6 +6,7 @@ settings or database.
 
 import math
 import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -19,12 +20,19 @@ DEFAULT_DB = Path(settings.BASE_DIR) / "var" / "sandbox.sqlite3"
 DRAIN_SECONDS = 5.0
 
 
-class _Stop(Exception):
-    """Raised from the SIGTERM handler to leave serve_forever() the same way Ctrl-C does."""
+def _stop_on_signal(server):
+    """A handler for SIGTERM and SIGINT that ends serve_forever() at its next poll.
 
+    Raising from the handler instead would land wherever the main thread happens to be; inside
+    socketserver's accept-and-dispatch that is an `except Exception` which swallows the
+    exception and keeps serving. BaseServer.shutdown() waits for the loop to notice, so it runs
+    on a thread of its own.
+    """
 
-def _stop(signum, frame):
-    raise _Stop
+    def handler(signum, frame):
+        threading.Thread(target=server.shutdown, name="sandbox-stop", daemon=True).start()
+
+    return handler
 
 
 class Command(BaseCommand):
@@ -144,13 +152,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Cannot listen on {options['host']}:{options['port']}: {exc}"
             ) from exc
-        signal.signal(signal.SIGTERM, _stop)
+        stop = _stop_on_signal(server)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         # The socket is bound and listening, so connections queue from this moment on.
         write_line(f"sandbox listening on {public_url(server, options['host'])}")
         try:
             server.serve_forever(poll_interval=0.1)
-        except (KeyboardInterrupt, _Stop):
-            pass
         finally:
             server.server_close()  # no new connections
             server.drain(DRAIN_SECONDS)  # answers still under way go out, saying "close"
