@@ -71,13 +71,14 @@ lint: install
 # dashboard's database on PostgreSQL (the several-hosts deployment): they are the tests that
 # read and write it (sessions, users, permissions, the audit log).
 # Four xdist workers on two cores: most tests wait on a server (the sandbox, Chromium, a worker,
-# a rate-limit window), so four keep both cores busy; a file stays on one worker so its shared
-# sandbox is started once. Random order (pytest-randomly) so no test leans on another's state;
-# the seed is printed for a rerun. The view tests run a second time on PostgreSQL.
+# a rate-limit window), so four keep both cores busy. A file stays on one worker, so its shared
+# sandbox starts once; files go out in collection order, slow ones first (tests/conftest.py).
+# Random order (pytest-randomly, seed printed) so no test leans on another's state. The view
+# tests run a second time with the dashboard's database on PostgreSQL.
 TEST_WORKERS ?= 4
 test: install chromium postgres-redis lint
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile \
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 	  tests/views --dashboard-db=postgres
 
 bench: install chromium

@@ -44,6 +44,8 @@ logger = logging.getLogger("contacts.taskip")
 WINDOW_SECONDS = 60.0
 WAIT_SLICE = 1.0  # longest single sleep, so a paused or cancelled job stops waiting promptly
 DEFAULT_PAUSE = WINDOW_SECONDS  # a 429 that doesn't say how long
+# A Reset this much later than the window the count holds belongs to TaskIP's next window.
+NEW_WINDOW_AFTER = WINDOW_SECONDS / 2
 # 100 * 0.07 is 7.000000000000001 and 100 * 0.29 is 28.999999999999996 in floating point; shares
 # are rounded with this much slack so "7% of 100" is 7 units, not 8, and "29%" is 29, not 28.
 EPSILON = 1e-9
@@ -175,6 +177,12 @@ class State:
         if news.reset_at is None or news.reset_at <= now or news.remaining is None:
             return  # nothing said about a window that is still open
         self._open_window_if_closed(now)
+        if news.reset_at > self.reset_at + NEW_WINDOW_AFTER:
+            # TaskIP has opened a window this count doesn't know yet (its Reset is whole seconds,
+            # so a call drawn just before our window closed can reach TaskIP after its window
+            # did): take TaskIP's count for it instead of carrying the old window's low one over.
+            self.remaining = news.remaining
+            self.users = {}
         # Only ever lower: this answer may have left TaskIP before draws the count already holds.
         self.remaining = min(self.remaining, news.remaining)
         self.reset_at = news.reset_at

@@ -13,7 +13,7 @@ import hashlib
 
 import redis
 
-from .budget import WINDOW_SECONDS, News, Outcome, Rules, State
+from .budget import NEW_WINDOW_AFTER, WINDOW_SECONDS, News, Outcome, Rules, State
 
 KEY_PREFIX = "taskip-admin:api-budget:"
 
@@ -58,7 +58,7 @@ return answer(1, 0)
 """
 
 # KEYS: as TAKE. ARGV: now, default limit, window seconds, then the answer's limit, remaining,
-# reset_at and paused_until ('' where it said nothing).
+# reset_at and paused_until ('' where it said nothing), then NEW_WINDOW_AFTER.
 LEARN = """
 local now = tonumber(ARGV[1])
 local s = redis.call('HMGET', KEYS[1], 'limit', 'remaining', 'reset_at', 'paused_until')
@@ -72,6 +72,11 @@ if new_paused and new_paused > paused then paused = new_paused end
 if new_reset and new_reset > now and new_remaining then
   if now >= reset_at then
     remaining = limit
+    redis.call('DEL', KEYS[2])
+  end
+  if new_reset > reset_at + tonumber(ARGV[8]) then
+    -- TaskIP opened a window this count doesn't know yet (budget.State.learn says why).
+    remaining = new_remaining
     redis.call('DEL', KEYS[2])
   end
   remaining = math.min(remaining, new_remaining)
@@ -118,6 +123,7 @@ class RedisStore:
         self._learn(keys=self._keys, args=[
             repr(now), rules.per_minute, repr(WINDOW_SECONDS), text(news.limit),
             text(news.remaining), text(news.reset_at), text(news.paused_until),
+            repr(NEW_WINDOW_AFTER),
         ])
 
     def peek(self, *, rules: Rules) -> State:

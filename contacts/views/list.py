@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,20 +24,30 @@ def wants_partial(request, target: str) -> bool:
     )
 
 
-def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState]:
-    page = list_cache.list_contacts(request, **state.api_kwargs())
+def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState, float | None]:
+    page, stamp = list_cache.read(request, **state.api_kwargs())
     # A page past the end (after deletes, or an old bookmark) shows the last page instead.
     if not page.contacts and state.page > 1 and page.total_pages:
         state = state.with_page(page.total_pages)
-        page = list_cache.list_contacts(request, **state.api_kwargs())
-    return page, state
+        page, stamp = list_cache.read(request, **state.api_kwargs())
+    return page, state, stamp
 
 
 def _custom_keys(contacts) -> set[str]:
     return {key for contact in contacts for key in contact.custom_fields}
 
 
-def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
+def _rows_key(stamp: float | None, state: ListState, can: dict, columns) -> str:
+    """What the rendered rows of a cached list page depend on besides the page itself: the
+    links' query string, what the user may do, and their columns. Empty with the cache off."""
+    if stamp is None:
+        return ""
+    allowed = ",".join(sorted(action for action, ok in can.items() if ok))
+    return f"{stamp}|{state.query_string()}|{allowed}|{','.join(columns.keys)}"
+
+
+def list_context(request, page: taskip.ContactPage, state: ListState,
+                 stamp: float | None = None) -> dict:
     list_url = reverse("contact_list")
     can = {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS}
     # Rows can be ticked when some bulk action is allowed.
@@ -46,6 +57,8 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     return {
         "page": page,
         "contacts": contacts,
+        "rows_key": _rows_key(stamp, state, can, columns),
+        "rows_seconds": settings.CONTACTS_LIST_MEMO_SECONDS,
         "columns": columns,
         "show": columns.show,
         "custom_columns": columns.custom,
@@ -72,8 +85,8 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
 
 
 def render_list(request, state: ListState, *, partial: bool):
-    page, state = fetch_page(request, state)
-    context = list_context(request, page, state)
+    page, state, stamp = fetch_page(request, state)
+    context = list_context(request, page, state, stamp)
     if not partial:
         return render(request, "contacts/list.html", context)
     # Push the canonical URL of what is now shown, so reload, back/forward and bookmarks work.

@@ -80,6 +80,29 @@ def postgres_alias(postgres_server, django_db_blocker) -> Iterator[str]:
         del connections.settings[alias]
 
 
+@pytest.fixture(scope="module")
+def sqlite_alias(tmp_path_factory, django_db_blocker) -> Iterator[str]:
+    """A SQLite file of its own, as the dashboard's settings open one, holding the budget's
+    table: the store's rules don't need the test database (nor wait for it to be made)."""
+    alias = f"budget_{uuid.uuid4().hex[:12]}"
+    path = tmp_path_factory.mktemp("budget-sqlite") / "budget.sqlite3"
+    settings_dict = copy.deepcopy(connections.settings["default"])
+    if settings_dict["ENGINE"] != "django.db.backends.sqlite3":  # --dashboard-db=postgres
+        settings_dict.update(ENGINE="django.db.backends.sqlite3", OPTIONS={
+            "transaction_mode": "IMMEDIATE", "timeout": 10,
+            "init_command": "PRAGMA journal_mode=WAL;"})
+    connections.settings[alias] = {**settings_dict, "NAME": str(path), "TEST": {}}
+    with django_db_blocker.unblock(), connections[alias].schema_editor() as editor:
+        editor.create_model(ApiBudget)
+    try:
+        yield alias
+    finally:
+        with django_db_blocker.unblock():
+            connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+
+
 # ---- every store, and budgets over them ---------------------------------------------------------
 
 
@@ -96,8 +119,11 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[], Any]:
         shared = LocalStore()
         return lambda: shared
     if request.param == "sqlite":
-        request.getfixturevalue("db")
-        return lambda: DatabaseStore(scope=scope)
+        alias = request.getfixturevalue("sqlite_alias")
+        blocker = request.getfixturevalue("django_db_blocker")
+        blocker.unblock()  # only this alias is used
+        request.addfinalizer(blocker.restore)
+        return lambda: DatabaseStore(scope=scope, using=alias)
     if request.param == "postgres":
         alias = request.getfixturevalue("postgres_alias")
         blocker = request.getfixturevalue("django_db_blocker")
@@ -230,6 +256,22 @@ def test_taskip_headers_set_the_limit_and_when_the_window_reopens(make_budget, w
         meter.draw()
     assert told[0] == pytest.approx(reset - START)
     assert meter.snapshot()["remaining"] == 19  # the next window: 20 by TaskIP's own count
+
+
+def test_an_answer_from_taskips_next_window_takes_its_count(make_budget, wall) -> None:
+    """TaskIP's Reset is whole seconds: a call drawn just before our window closed can reach
+    TaskIP after its window did and open the next one. Its answer names that window; carrying
+    the old window's low count over would keep jobs waiting a whole extra minute."""
+    meter = make_budget(per_minute=100, reserve=0.2)
+    reset = int(wall.now) + 61
+    meter.observe(meter.draw(), answer(limit=100, remaining=99, reset=reset))
+    assert background_draws_until_told_to_wait(meter) == 79  # 80 for jobs in all
+    wall.now = reset - 0.5  # a page view just before our window closes...
+    grant = meter.draw()
+    # ...and opens TaskIP's next one.
+    meter.observe(grant, answer(limit=100, remaining=99, reset=reset + 60))
+    assert meter.snapshot()["remaining"] == 99
+    assert background_draws_until_told_to_wait(meter) == 79
 
 
 def test_answers_out_of_order_never_raise_the_count(make_budget, wall) -> None:
