@@ -91,7 +91,9 @@ bench: install chromium
 MUTATE_TIMEOUT ?= 3600
 mutate: install
 	-DJANGO_ALLOW_ASYNC_UNSAFE=true timeout --foreground $(MUTATE_TIMEOUT) .venv/bin/mutmut run --max-children $$(nproc)
-	.venv/bin/mutmut results
+	@echo "Surviving mutants (see one with: .venv/bin/mutmut show NAME):"
+	@.venv/bin/mutmut results | grep -v ": not checked$$" || true
+	@.venv/bin/mutmut export-cicd-stats >/dev/null && $(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); done = s["killed"] + s["survived"] + s["timeout"]; print(f"mutation score: {s["killed"] + s["timeout"]}/{done} killed ({done} of {s["total"]} mutants checked)")'
 
 # README screenshots (list, edit form, invite dialog, dark mode, a phone) from the running pages.
 screenshots: install chromium

@@ -167,11 +167,36 @@ def test_custom_field_rows_can_be_added_and_removed_without_saving(fake_taskip, 
     action, data = _edit_form(client, 2, position="Unsaved")
     added = Page(client.post(action, {**data, "add_custom_field": ["1"]}))
     assert [added.field(f"Name {n}")["value"] for n in (1, 2, 3)] == ["tier", "source", ""]
+    assert added.field("Value 3")["value"] == ""
+    assert added.all_by_role("checkbox", "Invite client") == []  # still the edit form
     assert added.field("Position")["value"] == "Unsaved"
     assert added.alerts() == []  # adding a row is not a save: no errors yet
     removed = Page(client.post(action, {**data, "remove_custom_field": ["0"]}))
     assert removed.field("Name 1")["value"] == "source"
     assert removed.find_all("input", id="custom-key-1") == []
+    assert fake_taskip.writes() == []
+
+
+@pytest.mark.parametrize("index", ["x", "99", "-9"])
+def test_removing_a_row_that_is_not_there_changes_nothing(fake_taskip, login_as, index):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2)
+    response = client.post(action, {**data, "remove_custom_field": [index]})
+    page = Page(response)
+    assert response.status_code == 200
+    assert [page.field(f"Name {n}")["value"] for n in (1, 2)] == ["tier", "source"]
+    assert fake_taskip.writes() == []
+
+
+def test_adding_a_row_to_a_new_contact_keeps_the_create_form(fake_taskip, login_as):
+    response = login_as("editor").post("/contacts/new/", {**NEW_CONTACT,
+                                                          "add_custom_field": "1"})
+    page = Page(response)
+    assert response.status_code == 200
+    assert page.field("Invite client")["type"] == "checkbox"
+    assert page.field("First name")["value"] == "Ngozi"
+    assert page.field("Value 2")["value"] == ""
+    assert page.button("Create contact")
     assert fake_taskip.writes() == []
 
 

@@ -278,6 +278,21 @@ def test_bulk_delete_asks_first_then_deletes_exactly_the_selection(
     assert audit_entries() == [("admin-user", "bulk_delete", [1, 2, 3], [], "success", "")]
 
 
+def test_htmx_asks_in_a_dialog_fragment(fake_taskip, login_as):
+    response = login_as("admin").post("/contacts/bulk-delete/", {"contact_ids": [1, 2]},
+                                      headers={"HX-Request": "true"})
+    page = Page(response)
+    assert page.find_all("html") == []
+    dialog = page.by_role("dialog", "Delete 2 contacts?")
+    assert "open" not in attrs(dialog)  # app.js opens it as a modal
+
+
+def test_without_javascript_asks_on_a_whole_page(fake_taskip, login_as):
+    page = Page(login_as("admin").post("/contacts/bulk-delete/", {"contact_ids": [1, 2]}))
+    assert len(page.find_all("html")) == 1
+    assert "open" in attrs(page.by_role("dialog", "Delete 2 contacts?"))
+
+
 def test_one_contact_deleted_is_said_in_the_singular(fake_taskip, login_as):
     client = login_as("admin")
     done = client.post("/contacts/bulk-delete/", {"contact_ids": [4], "confirmed": "1"})
