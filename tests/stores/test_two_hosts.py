@@ -18,7 +18,10 @@ POLL_SECONDS = 2.0
 
 
 def _get(browser: requests.Session, host, path: str) -> requests.Response:
-    return browser.get(f"{host.url}{path}", allow_redirects=False, timeout=REQUEST_TIMEOUT)
+    # A connection of its own each time: gunicorn closes an idle keep-alive connection after
+    # 2 s, and a request sent on it just then gets no answer (the test polls every 2 s).
+    return browser.get(f"{host.url}{path}", allow_redirects=False, timeout=REQUEST_TIMEOUT,
+                       headers={"Connection": "close"})
 
 
 def test_a_session_made_on_one_host_is_valid_on_the_other(two_hosts):
