@@ -21,26 +21,20 @@ WRITTEN_AT_KEY = "contacts_written_at"
 
 
 def list_contacts(request, **query) -> taskip.ContactPage:
-    return read(request, **query)[0]
-
-
-def read(request, **query) -> tuple[taskip.ContactPage, float | None]:
-    """The list page, and when it was fetched (None with the cache off): the list template
-    caches the page's rendered rows under that stamp, so they live and go with the page."""
     lifetime = settings.CONTACTS_LIST_MEMO_SECONDS
     if not lifetime:
-        return _read(query), None
+        return _read(query)
     version = cache.get_or_set(VERSION_KEY, 1, None)
     key = "contacts:list:" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     entry = cache.get(key, version=version)
     if entry is not None:
         fetched_at, page = entry
         if fetched_at > request.session.get(WRITTEN_AT_KEY, 0):
-            return page, fetched_at
+            return page
     fetched_at = time.time()
     page = _read(query)
     cache.set(key, (fetched_at, page), lifetime, version=version)
-    return page, fetched_at
+    return page
 
 
 def _read(query) -> taskip.ContactPage:

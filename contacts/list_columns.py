@@ -1,14 +1,16 @@
-"""The contact list's columns: which there are, which show by default, and a user's choice.
+"""The contact list's columns and rows: which columns there are, which show by default, a user's
+choice, and each row's cells.
 
 Name always shows (it is the row's link). The others are keys in the API's own terms, and a
 custom field is `custom_fields.<key>`, the same spelling the export uses, so a saved view and an
 export read alike (docs/architecture.md, "Staff ergonomics").
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.timezone import localtime
@@ -98,14 +100,9 @@ class Columns:
             makers.append(lambda c, name=name: _text(c.custom_fields.get(name)))
         return makers
 
-    def cells(self, contact) -> SafeString:
-        """The row's cells after Name, in Python like the admin's `items_for_result`: with the
-        columns optional, the template version (an `if` and a `title` per cell) made the rows
-        render about half again as slowly; see docs/architecture.md, "Staff ergonomics"."""
-        row = SafeString()
-        for make in self._cell_makers:
-            row += make(contact)  # safe + safe stays safe; anything else would not
-        return row
+    def cells(self, contact) -> list[SafeString]:
+        """The chosen columns' cells, after Name."""
+        return [make(contact) for make in self._cell_makers]
 
     @property
     def custom(self) -> list[str]:
@@ -129,3 +126,57 @@ class Columns:
         labels = dict(STANDARD)
         return ", ".join(["Name", *(labels.get(k) or k.removeprefix(CUSTOM_PREFIX)
                                     for k in self.keys)])  # fmt: skip
+
+
+# ---- rows --------------------------------------------------------------------------------------
+
+
+def rows(contacts: Iterable, *, columns: Columns, can: Mapping[str, bool],
+         query_string: str) -> Iterator[list[SafeString]]:
+    """Each contact's cells, made in Python as the admin's `items_for_result` makes a changelist
+    row's: the same row through the template engine (four `{% url %}`, an `if` and a `title` per
+    cell) took about 9.8 ms for 50 rows against 3 ms here; docs/architecture.md, "Budgets".
+
+    A generator, so a page whose rendered rows are cached never makes them.
+    """
+    tickable = can["select"] or can["export"]
+    for contact in contacts:
+        yield [
+            _select_cell(contact) if tickable else NO_SELECT_CELL,
+            _name_cell(contact, query_string),
+            *columns.cells(contact),
+            _actions_cell(contact, can, query_string),
+        ]
+
+
+NO_SELECT_CELL = format_html('<td class="select">{}</td>', "")
+
+
+def _select_cell(contact) -> SafeString:
+    return format_html(
+        '<td class="select"><input type="checkbox" name="contact_ids" value="{}" form="bulk-form"'
+        ' aria-label="Select {}"></td>', contact.id, contact.full_name,
+    )  # fmt: skip
+
+
+def _name_cell(contact, query_string: str) -> SafeString:
+    return format_html('<td class="name" title="{0}"><a href="{1}{2}">{0}</a></td>',
+                       contact.full_name, reverse("contact_detail", args=[contact.id]),
+                       query_string)  # fmt: skip
+
+
+def _actions_cell(contact, can: Mapping[str, bool], query_string: str) -> SafeString:
+    name, edit, invite, delete = contact.full_name, "", "", ""
+    if can["change"]:
+        edit = format_html('<a href="{}{}" aria-label="Edit {}">Edit</a>',
+                           reverse("contact_edit", args=[contact.id]), query_string, name)
+    if can["invite"]:
+        invite = format_html('<a href="{0}{1}" hx-get="{0}" aria-label="Invite {2}">Invite</a>',
+                             reverse("contact_invite", args=[contact.id]), query_string, name)
+    if can["delete"]:
+        delete = format_html(
+            '<button type="submit" class="link danger" form="bulk-form" formaction="{0}"'
+            ' hx-post="{0}" aria-label="Delete {1}">Delete</button>',
+            reverse("contact_delete", args=[contact.id]), name,
+        )  # fmt: skip
+    return format_html('<td class="actions">{}{}{}</td>', edit, invite, delete)

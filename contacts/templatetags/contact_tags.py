@@ -20,9 +20,3 @@ def as_text(value) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items()) or "(none)"
     return str(value)
-
-
-@register.filter
-def column_cells(contact, columns):
-    """The contact's cells for the list columns the user chose (contacts/list_columns.py)."""
-    return columns.cells(contact)

@@ -2,7 +2,6 @@
 
 from dataclasses import replace
 
-from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,12 +9,15 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
-from .. import list_cache, places, taskip
+from .. import list_cache, list_columns, places, taskip
 from ..list_state import PAGE_SIZES, SORTS, ListState
 from ..models import ListPreference, SavedView
 from .saved_views import can_share
 
 ACTIONS = ("add", "change", "delete", "invite")
+# Rendered rows are cached under the answer they were made from, so they cannot go stale; the
+# lifetime only bounds memory (docs/architecture.md, "Caching").
+ROWS_SECONDS = 60
 
 
 def wants_partial(request, target: str) -> bool:
@@ -24,41 +26,43 @@ def wants_partial(request, target: str) -> bool:
     )
 
 
-def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState, float | None]:
-    page, stamp = list_cache.read(request, **state.api_kwargs())
+def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState]:
+    page = list_cache.list_contacts(request, **state.api_kwargs())
     # A page past the end (after deletes, or an old bookmark) shows the last page instead.
     if not page.contacts and state.page > 1 and page.total_pages:
         state = state.with_page(page.total_pages)
-        page, stamp = list_cache.read(request, **state.api_kwargs())
-    return page, state, stamp
+        page = list_cache.list_contacts(request, **state.api_kwargs())
+    return page, state
 
 
 def _custom_keys(contacts) -> set[str]:
     return {key for contact in contacts for key in contact.custom_fields}
 
 
-def _rows_key(stamp: float | None, state: ListState, can: dict, columns) -> str:
-    """What the rendered rows of a cached list page depend on besides the page itself: the
-    links' query string, what the user may do, and their columns. Empty with the cache off."""
-    if stamp is None:
+def _rows_key(page: taskip.ContactPage, state: ListState, can: dict, columns) -> str:
+    """What a page's rendered rows depend on: the answer they were made from, the links' query
+    string, what the user may do, and their columns. Empty (not cached) for an answer without a
+    fingerprint."""
+    if not page.fingerprint:
         return ""
     allowed = ",".join(sorted(action for action, ok in can.items() if ok))
-    return f"{stamp}|{state.query_string()}|{allowed}|{','.join(columns.keys)}"
+    return f"{page.fingerprint}|{state.query_string()}|{allowed}|{','.join(columns.keys)}"
 
 
-def list_context(request, page: taskip.ContactPage, state: ListState,
-                 stamp: float | None = None) -> dict:
+def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     list_url = reverse("contact_list")
     can = {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS}
     # Rows can be ticked when some bulk action is allowed.
     can["select"] = can["delete"] or can["invite"] or can["change"]
+    can["export"] = request.user.has_perm("contacts.export_contact")
     columns = ListPreference.columns_for(request.user)
     contacts = places.with_names(page.contacts)
+    query_string = state.query_string()
     return {
         "page": page,
-        "contacts": contacts,
-        "rows_key": _rows_key(stamp, state, can, columns),
-        "rows_seconds": settings.CONTACTS_LIST_MEMO_SECONDS,
+        "rows": list_columns.rows(contacts, columns=columns, can=can, query_string=query_string),
+        "rows_key": _rows_key(page, state, can, columns),
+        "rows_seconds": ROWS_SECONDS,
         "columns": columns,
         "show": columns.show,
         "custom_columns": columns.custom,
@@ -67,7 +71,7 @@ def list_context(request, page: taskip.ContactPage, state: ListState,
         "saved_views": SavedView.objects.visible_to(request.user),
         "can_share": can_share(request.user),
         "state": state,
-        "query_string": state.query_string(),
+        "query_string": query_string,
         "can": can,
         "sort_columns": {
             key: {"aria_sort": state.aria_sort(key),
@@ -85,8 +89,8 @@ def list_context(request, page: taskip.ContactPage, state: ListState,
 
 
 def render_list(request, state: ListState, *, partial: bool):
-    page, state, stamp = fetch_page(request, state)
-    context = list_context(request, page, state, stamp)
+    page, state = fetch_page(request, state)
+    context = list_context(request, page, state)
     if not partial:
         return render(request, "contacts/list.html", context)
     # Push the canonical URL of what is now shown, so reload, back/forward and bookmarks work.

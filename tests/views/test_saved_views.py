@@ -114,7 +114,7 @@ def test_list_cells_escape_whatever_taskip_sent():
         id=1, first_name="A", last_name="", full_name="A", email='x"><script>1</script>@e.x',
         custom_fields={"note": "<b>bold</b>"},
     )  # fmt: skip
-    html = Columns(("email", "custom_fields.note")).cells(contact)
+    html = "".join(Columns(("email", "custom_fields.note")).cells(contact))
     assert "<script>" not in html and "<b>" not in html
     assert 'title="x&quot;&gt;&lt;script&gt;1&lt;/script&gt;@e.x"' in html
     assert '<td class="extra" title="&lt;b&gt;bold&lt;/b&gt;">&lt;b&gt;bold&lt;/b&gt;</td>' in html
