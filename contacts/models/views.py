@@ -5,6 +5,7 @@ columns; never a page number, which goes stale as contacts come and go.
 """
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Q
 
@@ -81,7 +82,11 @@ class ListPreference(models.Model):
 
     @classmethod
     def columns_for(cls, user) -> list_columns.Columns:
-        keys = cls.objects.filter(user=user).values_list("columns", flat=True).first()
+        # The request's user arrives with its preference joined (StaffBackend.get_user).
+        try:
+            keys = user.list_preference.columns
+        except ObjectDoesNotExist:
+            keys = None
         return list_columns.Columns(list_columns.clean(keys) if keys is not None
                                     else list_columns.DEFAULT)  # fmt: skip
 

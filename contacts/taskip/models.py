@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Company:
     id: int
     name: str
@@ -17,7 +17,7 @@ class Company:
     email: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Billing:
     address: str | None = None
     city: str | None = None
@@ -28,7 +28,7 @@ class Billing:
     tax_number: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Language:
     id: int | None
     code: str
@@ -36,7 +36,7 @@ class Language:
     is_default: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Image:
     id: int | None
     url: str
@@ -54,7 +54,7 @@ EDITABLE_FIELDS = (
 _EDITABLE_IDS = frozenset({"company_id", "country_id", "state_id", "city_id"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contact:
     id: int
     first_name: str
@@ -111,7 +111,7 @@ class Contact:
         return values
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ContactPage:
     contacts: tuple[Contact, ...]
     page: int
@@ -129,7 +129,7 @@ class ContactPage:
         return self.page > 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompanyPage:
     companies: tuple[Company, ...]
     page: int

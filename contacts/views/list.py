@@ -1,6 +1,7 @@
 """The contact list: search, sort, paging; the whole page, or its results partial for htmx."""
 
 from dataclasses import replace
+from functools import partial
 
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
@@ -66,7 +67,8 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
         "columns": columns,
         "show": columns.show,
         "custom_columns": columns.custom,
-        "column_choices": columns.choices(_custom_keys(contacts)),
+        # Called by the template, so an htmx partial (which has no chooser) never makes it.
+        "column_chooser": partial(columns.chooser, _custom_keys(contacts)),
         # A query set: only the whole page's menu reads it, an htmx partial spends no query.
         "saved_views": SavedView.objects.visible_to(request.user),
         "can_share": can_share(request.user),
