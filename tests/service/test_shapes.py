@@ -423,3 +423,32 @@ def test_dataclasses_are_frozen() -> None:
     company = taskip.Company(id=1, name="A")
     with pytest.raises(AttributeError):
         company.name = "B"  # type: ignore[misc]
+
+
+# ---- the page's fingerprint (what its rendered rows are cached under) --------------------------
+
+
+def _fingerprint(rsps, client, body: str) -> str:
+    if rsps.registered():
+        rsps.replace("GET", url("/contact"), body=body, content_type="application/json")
+    else:
+        rsps.add("GET", url("/contact"), body=body, content_type="application/json")
+    return client.list_contacts().fingerprint
+
+
+def test_the_same_answer_has_the_same_fingerprint_and_any_change_a_new_one(client, rsps) -> None:
+    first = json.dumps({"data": [contact_json(1), contact_json(2)], "meta": {"total": 2}})
+    same = _fingerprint(rsps, client, first)
+    assert same and _fingerprint(rsps, client, first) == same
+    changed = json.dumps({"data": [contact_json(1), contact_json(2, position="CTO")],
+                          "meta": {"total": 2}})
+    assert _fingerprint(rsps, client, changed) != same
+    more = json.dumps({"data": [contact_json(1), contact_json(2)], "meta": {"total": 3}})
+    assert _fingerprint(rsps, client, more) != same
+
+
+def test_an_answer_orjson_cannot_encode_has_no_fingerprint(client, rsps) -> None:
+    # A lone surrogate: json.loads reads it (orjson refuses it), orjson cannot write it back.
+    body = json.dumps({"data": [contact_json(1, position="\ud800")], "meta": {"total": 1}})
+    assert "\\ud800" in body
+    assert _fingerprint(rsps, client, body) == ""
