@@ -310,7 +310,7 @@ def part_pages(bench: Bench) -> None:
     _step(f"1. the same, with a contact on the page edited before each run ({args.runs} runs)")
     fresh = measure.list_page_vs_api(dashboard, staff, small, runs=args.runs, new_answers=True)
     # The budget is held against the answer staff see again and again; a first sight of a new
-    # answer costs the parse and render on top, and is printed beside it (1.07-1.11 here).
+    # answer costs making its rows on top, and is printed beside it.
     for measured, what, budgeted in ((ratio, "TaskIP's answer unchanged", True),
                                      (fresh, "TaskIP's answer new each view", False)):
         rows.append(Row(
@@ -324,10 +324,10 @@ def part_pages(bench: Bench) -> None:
                      f"API {measured.api_p90_ms:.1f} ms")
     setup.append(f"1: wrapped call `GET {ratio.api_target}`; both sides one keep-alive "
                  "requests.Session; every page view made its API call (the one-second read "
-                 "memo is off here); when TaskIP answers with the bytes it sent before, the "
-                 "dashboard reuses what it parsed and rendered from them; for the second row a "
-                 "contact on the page is edited through the API before each pair, so every answer "
-                 "is decoded, parsed and rendered afresh")
+                 "memo is off here); every answer is decoded and parsed, and when it is the answer "
+                 "TaskIP sent before, the rows rendered from it are reused (cached under its "
+                 "fingerprint); for the second row a contact on the page is edited through the "
+                 "API before each pair, so every answer's rows are made afresh")
 
     # 2. API calls per page view
     _step("2. API calls per page view")
