@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from . import places, taskip
+from .taskip import budget
 
 VERSION_KEY = "contacts:list:version"
 WRITTEN_AT_KEY = "contacts_written_at"
@@ -60,7 +61,11 @@ def _read_once(flight_key: str, query, written_at: float, store) -> taskip.Conta
             joined, started_at, mine = None, time.time(), Future()
             _flights[flight_key] = (started_at, mine)
     if joined is not None:
-        return joined.result()
+        try:
+            return joined.result()
+        except budget.BudgetExceeded:
+            # The share that ran out was the first caller's, not this user's: ask on its own.
+            return _read_once(flight_key, query, time.time(), store)
     try:
         page = _read(query)
         store(started_at, page)

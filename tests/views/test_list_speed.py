@@ -12,6 +12,7 @@ from django.contrib.auth.models import Permission, User
 from contacts import list_cache, list_columns, taskip
 from contacts.backends import StaffBackend
 from contacts.models import ListPreference
+from contacts.taskip import budget
 from tests.roles import staff_group
 from tests.views.dom import Page
 
@@ -84,13 +85,17 @@ def slow_taskip(fake_taskip, monkeypatch):
         release = threading.Event()
         progress = threading.Event()  # a call began, or a request began waiting for one
         entered: list[float] = []
+        first_fails_with: Exception | None = None
 
     real = fake_taskip.list_contacts
 
     def held(**query):
         Slow.entered.append(1)
+        first = len(Slow.entered) == 1
         Slow.progress.set()
         assert Slow.release.wait(WAIT)
+        if first and Slow.first_fails_with is not None:
+            raise Slow.first_fails_with
         return real(**query)
 
     class WatchedFuture(Future):
@@ -107,7 +112,10 @@ def _in_thread(function, *args, **kwargs):
     outcome = {}
 
     def run():
-        outcome["page"] = function(*args, **kwargs)
+        try:
+            outcome["page"] = function(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - handed to the test to assert on
+            outcome["error"] = exc
 
     thread = threading.Thread(target=run)
     thread.start()
@@ -139,6 +147,19 @@ def test_a_request_after_its_users_write_does_not_join_an_older_call(slow_taskip
     slow_taskip.release.set()
     first.join(WAIT), second.join(WAIT)
     assert len(slow_taskip.entered) == 2 and got_second["page"].contacts
+
+
+def test_a_spent_user_share_of_the_first_caller_is_not_passed_to_the_others(slow_taskip, db):
+    slow_taskip.first_fails_with = budget.BudgetExceeded(retry_after=30)
+    first, got_first = _in_thread(list_cache.list_contacts, _Request(), search="son")
+    assert slow_taskip.progress.wait(WAIT)
+    slow_taskip.progress.clear()
+    second, got_second = _in_thread(list_cache.list_contacts, _Request(), search="son")
+    assert slow_taskip.progress.wait(WAIT)
+    slow_taskip.release.set()
+    first.join(WAIT), second.join(WAIT)
+    assert isinstance(got_first["error"], budget.BudgetExceeded)  # the first caller's own share
+    assert got_second["page"].contacts and len(slow_taskip.entered) == 2
 
 
 # ---- per-request reads of the dashboard's own database ----------------------------------------
