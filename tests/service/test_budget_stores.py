@@ -144,11 +144,12 @@ def stop(seconds_left):
 
 meter = Budget(store=DatabaseStore(scope="processes"),
                rules=Rules(per_minute=300, reserve=0.2, user_share=1.0))
+MOST = int(os.environ["MOST"])
 print("ready", flush=True)
 sys.stdin.readline()
 drawn = 0
 with background(on_wait=stop):
-    while True:
+    while drawn < MOST:
         try:
             meter.draw()
         except Stop:
@@ -156,12 +157,17 @@ with background(on_wait=stop):
         drawn += 1
 print(drawn, flush=True)
 """
+# Each process stops after MOST draws, fewer than the 240 background calls the window allows, so
+# both must draw to spend it, however the machine schedules them (one busy machine let the first
+# process take all 240 before the second began).
+MOST = 150
 
 
 def test_two_processes_drawing_from_one_sqlite_file_never_take_more_than_the_window(
         sqlite_file) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
-           "DATABASE_URL": f"sqlite:///{connections.settings[sqlite_file]['NAME']}"}
+           "DATABASE_URL": f"sqlite:///{connections.settings[sqlite_file]['NAME']}",
+           "MOST": str(MOST)}
     children = [
         subprocess.Popen([sys.executable, "-c", CHILD], cwd=PROJECT_ROOT, env=env, text=True,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -179,8 +185,7 @@ def test_two_processes_drawing_from_one_sqlite_file_never_take_more_than_the_win
             if child.poll() is None:
                 child.kill()
     drawn = [int(out.strip()) for out, err in results]
-    assert sum(drawn) == 240, [err for out, err in results]
-    assert all(drawn), drawn  # both processes took part
+    assert sum(drawn) == 240, (drawn, [err for out, err in results])
 
 
 def test_threads_drawing_from_redis_never_take_more_than_the_window(redis_url) -> None:  # noqa: F811
