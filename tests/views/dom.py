@@ -16,6 +16,7 @@ only the finding by role and accessible name is written out below, because Djang
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 from django.test.html import Element, RootElement, parse_html
@@ -280,6 +281,14 @@ class Page:
     @property
     def text(self) -> str:
         return text(self.root)
+
+
+def triggered(response) -> set[str]:
+    """The client-side events an htmx answer triggers (HX-Trigger, JSON or a plain list)."""
+    value = response.headers.get("HX-Trigger", "")
+    if value.startswith("{"):
+        return set(json.loads(value))
+    return {name.strip() for name in value.split(",") if name.strip()}
 
 
 def as_post(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

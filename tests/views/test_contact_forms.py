@@ -9,7 +9,7 @@ import pytest
 from django.core import signing
 
 from contacts import taskip
-from tests.views.dom import Page, as_post, attrs
+from tests.views.dom import Page, as_post, attrs, triggered
 from tests.views.fake_taskip import make_contact
 
 SECRET_PASSWORD = "pw-Zq8!never-shown"
@@ -109,6 +109,16 @@ def test_concurrent_change_to_the_same_field_is_not_overwritten(fake_taskip, log
     assert client.post(action, retry).status_code == 302
     assert fake_taskip.writes() == []
     assert fake_taskip.contacts[2].position == "Theirs"
+
+
+def test_the_conflict_page_is_still_the_edit_form_of_what_is_saved_now(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 3, position="Mine")
+    fake_taskip.change(3, position="Theirs", access_portal=True)
+    page = Page(client.post(action, data))
+    assert "checked" in page.field("Client portal access")
+    assert page.all_by_role("checkbox", "Invite client") == []
+    assert page.button("Save changes")
 
 
 def test_keep_mine_after_a_conflict_saves_mine(fake_taskip, login_as):
@@ -369,7 +379,7 @@ def test_the_whole_invitation_reaches_the_api(fake_taskip, login_as, audit_entri
     )
     assert response.status_code == 200
     assert fake_taskip.calls_to("invite_client") == [{"contact_id": 3, **sent}]
-    assert "dialog:close" in response["HX-Trigger"] and response["HX-Reswap"] == "none"
+    assert triggered(response) == {"dialog:close"} and response["HX-Reswap"] == "none"
     assert Page(response).messages() == ["Invitation sent to Anna."]
     assert audit_entries() == [("editor-user", "invite", [3], [], "success",
                                 f"access_level={sent['access_level']}")]
@@ -391,6 +401,9 @@ def test_invite_with_a_bad_access_level_stays_in_the_dialog(fake_taskip, login_a
     )
     page = Page(response)
     assert response.status_code == 422
+    # Only the form comes back: it replaces itself inside the dialog that is already open.
+    assert page.find_all("dialog") == [] and page.find_all("html") == []
+    assert attrs(page.form())["hx-swap"] == "outerHTML"
     assert page.field_errors("Access level") == [
         "Select a valid choice. platinum is not one of the available choices."
     ]
