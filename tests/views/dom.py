@@ -195,6 +195,12 @@ class Page:
                 messages += [text(li) for li in self.find_all("li", within=node)]
         return messages
 
+    def field_help(self, label: str) -> str:
+        """The help text announced for the field labelled `label` (aria-describedby)."""
+        described = self.field(label).get("aria-describedby") or ""
+        helps = [self.by_id(ref) for ref in described.split() if ref.endswith("_helptext")]
+        return " ".join(text(node) for node in helps if node is not None)
+
     def options(self, within: Element | None = None) -> list[tuple[str, str, bool]]:
         """(value, label, selected) of every <option>."""
         return [

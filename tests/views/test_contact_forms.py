@@ -220,6 +220,108 @@ def test_duplicate_custom_field_names_are_rejected(fake_taskip, login_as):
     assert fake_taskip.writes() == []
 
 
+# ---- what the edit form checks before any call ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "values", "sent"),
+    [
+        (["tier", "", "source"], ["silver", "", "fair"], None),  # a blank row is left out
+        (["tier", "source", "flag"], ["silver", "fair", ""],
+         {"tier": "silver", "source": "fair", "flag": ""}),  # a name without a value is kept
+        (["tier", "source", "x"], ["silver", "fair"], {"tier": "silver", "source": "fair",
+                                                      "x": ""}),  # fewer values than names
+        (["k" * 191], ["v"], {"k" * 191: "v"}),
+    ],
+    ids=["blank row", "empty value", "missing value", "longest name"],
+)
+def test_custom_field_rows_become_what_is_sent(fake_taskip, login_as, keys, values, sent):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=keys, custom_value=values)
+    assert client.post(action, data).status_code == 302
+    expected = [] if sent is None else [{"contact_id": 2, "changes": {"custom_fields": sent}}]
+    assert fake_taskip.calls_to("update_contact") == expected
+
+
+@pytest.mark.parametrize(
+    ("keys", "values", "problem"),
+    [
+        (["tier", ""], ["silver", "orphan value"], "The value “orphan value” needs a name."),
+        (["k" * 192], ["v"], "Custom field names are at most 191 characters."),
+    ],
+    ids=["value without a name", "name too long"],
+)
+def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_as, keys,
+                                                             values, problem):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=keys, custom_value=values)
+    response = client.post(action, data)
+    page = Page(response)
+    assert response.status_code == 422
+    assert "Fix the custom fields below." in " ".join(page.alerts())
+    assert problem in page.alerts()
+    assert fake_taskip.writes() == []
+
+
+def test_turning_portal_access_on_needs_a_password(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 3, access_portal="on")  # contact 3 has no portal yet
+    response = client.post(action, data)
+    page = Page(response)
+    assert response.status_code == 422
+    assert page.field_errors("Password") == ["A password is needed to give portal access."]
+    assert page.field_help("Password").startswith("6 to 191 characters.")
+    assert fake_taskip.writes() == []
+
+
+def test_keeping_portal_access_needs_no_new_password(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Chief")  # Jane already has portal access
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"position": "Chief"}}]
+
+
+def test_turning_portal_access_off_sends_zero(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2)
+    del data["access_portal"]
+    client.post(action, data)
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"access_portal": 0}}]
+
+
+def test_a_typed_password_is_asked_for_again_after_a_refusal(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, password=SECRET_PASSWORD, zip_code="123456789")
+    page = Page(client.post(action, data))
+    assert page.field_help("Password") == (
+        "For safety the password is not shown again: type it again to save it.")
+
+
+def test_line_breaks_typed_in_details_are_sent_as_newlines(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, details="first\r\nsecond")
+    client.post(action, data)
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"details": "first\nsecond"}}]
+
+
+def test_spaces_around_a_saved_value_are_not_an_edit(fake_taskip, login_as):
+    fake_taskip.change(2, position=" CTO ")
+    client = login_as("editor")
+    action, data = _edit_form(client, 2)
+    client.post(action, data)
+    assert fake_taskip.writes() == []
+
+
+def test_someone_else_making_the_same_change_is_no_conflict(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Chief")
+    fake_taskip.change(2, position="Chief")
+    assert client.post(action, data).status_code == 302
+
+
 def test_an_api_refusal_on_save_lands_on_its_field(fake_taskip, login_as, audit_entries):
     client = login_as("editor")
     action, data = _edit_form(client, 2, company_id="99", position="Kept")
@@ -361,6 +463,18 @@ def test_invite_dialog_offers_the_apis_choices(fake_taskip, login_as):
     assert [o[0] for o in page.options(dialog)] == ["basic", "standard", "premium"]
     assert "checked" in page.field("Send email", within=dialog)
     assert page.find_all("html") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "cancel"),
+    [("?search=an", "/contacts/?search=an"), ("?from=detail&search=an", "/contacts/3/?search=an")],
+)
+def test_cancelling_an_invitation_goes_back_where_it_came_from(fake_taskip, login_as, query,
+                                                                cancel):
+    page = Page(login_as("editor").get(f"/contacts/3/invite/{query}",
+                                       headers={"HX-Request": "true"}))
+    assert page.link("Cancel")["href"] == cancel
+    assert attrs(page.form())["action"] == f"/contacts/3/invite/{query}"
 
 
 @pytest.mark.parametrize(
