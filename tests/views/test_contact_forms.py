@@ -9,6 +9,7 @@ import pytest
 from django.core import signing
 
 from contacts import taskip
+from contacts.views.edit import ORIGINAL_SALT
 from tests.views.dom import Page, as_post, attrs, triggered
 from tests.views.fake_taskip import make_contact
 
@@ -320,6 +321,52 @@ def test_someone_else_making_the_same_change_is_no_conflict(fake_taskip, login_a
     action, data = _edit_form(client, 2, position="Chief")
     fake_taskip.change(2, position="Chief")
     assert client.post(action, data).status_code == 302
+
+
+def test_a_company_missing_from_the_picker_stays_selectable(fake_taskip, login_as):
+    fake_taskip.contacts[3] = make_contact(3, "Ann", "Lee", company_id=9)
+    page = Page(login_as("editor").get("/contacts/3/edit/"))
+    assert page.options(page.find("select", id="id_company_id")) == [
+        ("", "—", False), ("3", "Tech Solutions", False), ("5", "Acme Corp", False),
+        ("7", "Marketing Pro", False), ("9", "Company 9", True)]  # fmt: skip
+
+
+def test_a_refused_new_contact_keeps_its_unlisted_company(fake_taskip, login_as):
+    response = login_as("editor").post("/contacts/new/", {"first_name": "A", "email": "bad",
+                                                          "company_id": "9"})
+    page = Page(response)
+    assert ("9", "Company 9", True) in page.options(page.find("select", id="id_company_id"))
+
+
+def test_the_edit_form_links_back_to_the_list_it_came_from(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/2/edit/?search=an&sort=name&order=desc"))
+    back = "/contacts/?search=an&sort=name&order=desc"
+    assert page.link("← Back to contacts")["href"] == back
+    assert page.link("Cancel")["href"] == back
+
+
+def test_a_new_contact_form_carries_no_original(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/new/"))
+    assert "original" not in dict(page.form_data(page.form(class_="contact-form")))
+
+
+def test_an_original_that_is_not_a_contact_is_refused(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="X")
+    data["original"] = [signing.dumps(["not", "a", "dict"], salt=ORIGINAL_SALT)]
+    response = client.post(action, data)
+    assert response.status_code == 302 and response["Location"] == action
+    assert fake_taskip.writes() == []
+
+
+def test_an_api_refusal_without_field_errors_is_shown_above_the_form(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Kept")
+    fake_taskip.fail("update_contact", taskip.TaskipValidationError(
+        "The contact is locked.", status=422))
+    response = client.post(action, data)
+    assert response.status_code == 422
+    assert "The contact is locked." in Page(response).alerts()
 
 
 def test_an_api_refusal_on_save_lands_on_its_field(fake_taskip, login_as, audit_entries):

@@ -177,6 +177,17 @@ def test_page_past_the_end_shows_the_last_page(fake_taskip, login_as):
     assert _names(response)[-1] == fake_taskip.contacts[200].full_name
 
 
+def test_a_page_that_exists_is_fetched_once(fake_taskip, login_as):
+    login_as("viewer").get("/contacts/?search=zzzznotaname")
+    assert [c["page"] for c in fake_taskip.calls_to("list_contacts")] == [1]
+
+
+def test_the_second_page_past_the_end_falls_back_to_the_first(fake_taskip, login_as):
+    response = login_as("viewer").get("/contacts/?search=smith&page=2")
+    assert [c["page"] for c in fake_taskip.calls_to("list_contacts")] == [2, 1]
+    assert _names(response) == ["Jane Smith"]
+
+
 def test_a_long_search_is_trimmed_to_what_taskip_accepts(fake_taskip, login_as):
     typed = "x" * 195
     response = login_as("viewer").get(f"/contacts/?search={typed}")
