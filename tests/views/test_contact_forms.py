@@ -233,8 +233,9 @@ def test_duplicate_custom_field_names_are_rejected(fake_taskip, login_as):
         (["tier", "source", "x"], ["silver", "fair"], {"tier": "silver", "source": "fair",
                                                       "x": ""}),  # fewer values than names
         (["k" * 191], ["v"], {"k" * 191: "v"}),
+        (["tier", "source"], ["silver", "fair", "stray"], None),  # more values than names
     ],
-    ids=["blank row", "empty value", "missing value", "longest name"],
+    ids=["blank row", "empty value", "missing value", "longest name", "stray value"],
 )
 def test_custom_field_rows_become_what_is_sent(fake_taskip, login_as, keys, values, sent):
     client = login_as("editor")
@@ -248,9 +249,10 @@ def test_custom_field_rows_become_what_is_sent(fake_taskip, login_as, keys, valu
     ("keys", "values", "problem"),
     [
         (["tier", ""], ["silver", "orphan value"], "The value “orphan value” needs a name."),
+        ([""], ["y" * 50], f"The value “{'y' * 40}” needs a name."),
         (["k" * 192], ["v"], "Custom field names are at most 191 characters."),
     ],
-    ids=["value without a name", "name too long"],
+    ids=["value without a name", "long value without a name", "name too long"],
 )
 def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_as, keys,
                                                              values, problem):
@@ -259,7 +261,7 @@ def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_
     response = client.post(action, data)
     page = Page(response)
     assert response.status_code == 422
-    assert "Fix the custom fields below." in " ".join(page.alerts())
+    assert "Fix the custom fields below." in page.alerts()
     assert problem in page.alerts()
     assert fake_taskip.writes() == []
 
@@ -290,6 +292,8 @@ def test_turning_portal_access_off_sends_zero(fake_taskip, login_as):
     client.post(action, data)
     assert fake_taskip.calls_to("update_contact") == [
         {"contact_id": 2, "changes": {"access_portal": 0}}]
+    sent = fake_taskip.calls_to("update_contact")[0]["changes"]["access_portal"]
+    assert type(sent) is int  # the API's 0|1, not JSON false
 
 
 def test_a_typed_password_is_asked_for_again_after_a_refusal(fake_taskip, login_as):
@@ -306,6 +310,20 @@ def test_line_breaks_typed_in_details_are_sent_as_newlines(fake_taskip, login_as
     client.post(action, data)
     assert fake_taskip.calls_to("update_contact") == [
         {"contact_id": 2, "changes": {"details": "first\nsecond"}}]
+
+
+def test_line_breaks_saved_as_crlf_are_not_an_edit(fake_taskip, login_as):
+    fake_taskip.change(2, details="first\r\nsecond")
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, details="first\r\nsecond")
+    client.post(action, data)
+    assert fake_taskip.writes() == []
+
+
+def test_a_custom_field_without_a_value_shows_empty(fake_taskip, login_as):
+    fake_taskip.contacts[3] = make_contact(3, "Ann", "Lee", custom_fields={"note": None})
+    page = Page(login_as("editor").get("/contacts/3/edit/"))
+    assert (page.field("Name 1")["value"], page.field("Value 1")["value"]) == ("note", "")
 
 
 def test_spaces_around_a_saved_value_are_not_an_edit(fake_taskip, login_as):
