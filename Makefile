@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+# The address make serve listens on; a host behind a proxy on another machine sets its own.
+SERVE_HOST ?= 127.0.0.1
 SANDBOX_PORT ?= 8001
 DEMO_USER ?= demo
 DEMO_PASSWORD ?= taskip-demo
@@ -13,12 +15,12 @@ PY := .venv/bin/python
 # Python 3.13 per .python-version: pyenv's if present, else whatever python3.13/3.12 is on PATH.
 PYTHON ?= $(shell p=$$(pyenv prefix 3.13 2>/dev/null) && echo $$p/bin/python3.13 || command -v python3.13 || command -v python3.12)
 
-.PHONY: help install run test lint bench serve chromium screenshots mutate
+.PHONY: help install run test lint bench serve worker chromium postgres-redis screenshots mutate
 
 help:
-	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard (Ctrl-C stops both)"
+	@echo "make run    - install, seed the sandbox API, start sandbox + dashboard + a worker (Ctrl-C stops all)"
 	@echo "make test   - install everything and run lint + the whole test suite"
-	@echo "make install | bench | serve | mutate"
+	@echo "make install | bench | serve | worker | mutate | screenshots"
 
 $(UV):
 	python3 -m venv .tools
@@ -34,6 +36,16 @@ chromium:
 	  else sudo apt-get -o DPkg::Lock::Timeout=300 install -y chromium; fi; \
 	fi
 
+# The store tests start their own PostgreSQL and Redis servers from Debian's packages.
+postgres-redis:
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get -o DPkg::Lock::Timeout=300 install -y $$missing; \
+	  else sudo apt-get -o DPkg::Lock::Timeout=300 install -y $$missing; fi; \
+	fi
+
 run: install
 	@mkdir -p var
 	DJANGO_DEBUG=true $(PY) manage.py migrate --noinput -v0
@@ -41,19 +53,33 @@ run: install
 	@echo ""
 	@echo "  Dashboard: http://127.0.0.1:$(PORT)/   login: $(DEMO_USER) / $(DEMO_PASSWORD)"
 	@echo "  Sandbox TaskIP API: http://127.0.0.1:$(SANDBOX_PORT)/api/public-v1/contact (X-Secret-Key: sandbox-secret)"
-	@echo "  Ctrl-C stops both."
+	@echo "  Background jobs (bulk invite/edit, export, import): one db_worker beside them."
+	@echo "  Ctrl-C stops all three."
 	@echo ""
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py sandbox --port $(SANDBOX_PORT) --secret-key sandbox-secret --seed 200 & \
+	TASKIP_SECRET_KEY=sandbox-secret $(PY) manage.py sandbox --port $(SANDBOX_PORT) --seed 200 & \
 	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT) & \
+	DJANGO_DEBUG=true TASKIP_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) TASKIP_SECRET_KEY=sandbox-secret \
+	  $(PY) manage.py db_worker --no-startup-delay & \
 	wait
 
 lint: install
 	.venv/bin/ruff check .
 
-test: install chromium lint
-	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest
+# The whole suite on SQLite (the default deployment), then the view tests again with the
+# dashboard's database on PostgreSQL (the several-hosts deployment): they are the tests that
+# read and write it (sessions, users, permissions, the audit log).
+# Four xdist workers on two cores: most tests wait on a server (the sandbox, Chromium, a worker,
+# a rate-limit window), so four keep both cores busy. A file stays on one worker, so its shared
+# sandbox starts once; files go out in collection order, slow ones first (tests/conftest.py).
+# Random order (pytest-randomly, seed printed) so no test leans on another's state. The view
+# tests run a second time with the dashboard's database on PostgreSQL.
+TEST_WORKERS ?= 4
+test: install chromium postgres-redis lint
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/pytest -p randomly -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+	  tests/views --dashboard-db=postgres
 
 bench: install chromium
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m tests.bench
@@ -69,7 +95,7 @@ mutate: install
 	@.venv/bin/mutmut results | grep -v ": not checked$$" || true
 	@.venv/bin/mutmut export-cicd-stats >/dev/null && $(PY) -c 'import json; s = json.load(open("mutants/mutmut-cicd-stats.json")); done = s["killed"] + s["survived"] + s["timeout"]; print(f"mutation score: {s["killed"] + s["timeout"]}/{done} killed ({done} of {s["total"]} mutants checked)")'
 
-# README screenshots of the list, the edit form and the invite dialog, from the running pages.
+# README screenshots (list, edit form, invite dialog, dark mode, a phone) from the running pages.
 screenshots: install chromium
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
@@ -78,5 +104,10 @@ screenshots: install chromium
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0
-	.venv/bin/gunicorn taskip_admin.wsgi --bind 127.0.0.1:$(PORT) --worker-class gthread \
+	.venv/bin/gunicorn taskip_admin.wsgi --bind $(SERVE_HOST):$(PORT) --worker-class gthread \
 	  --workers 4 --threads 16 --no-control-socket --access-logfile - --timeout 30
+
+# A background worker (django-tasks-db); run as many as needed, on any host, beside make serve.
+worker: install
+	DJANGO_DEBUG=false $(PY) manage.py migrate --noinput -v0
+	DJANGO_DEBUG=false $(PY) manage.py db_worker

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AuditEntry
+from .models import AuditEntry, SavedView
 
 
 @admin.register(AuditEntry)
@@ -18,3 +18,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(SavedView)
+class SavedViewAdmin(admin.ModelAdmin):
+    """Where a superuser tidies up views others saved (the app lets only owners delete theirs)."""
+
+    list_display = ["name", "owner", "shared", "search", "sort", "order", "limit", "updated_at"]
+    list_filter = ["shared"]
+    search_fields = ["name", "owner__username"]

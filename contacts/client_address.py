@@ -10,8 +10,10 @@ right, else REMOTE_ADDR" is the whole rule, and logging needs the same answer as
 from django.conf import settings
 
 
-def client_ip(request) -> str:
-    remote = request.META.get("REMOTE_ADDR", "") or "-"
+def client_ip(request) -> str | None:
+    """The address, or None when the request carries none (a test client's bare request):
+    django-axes stores it in an address column, which PostgreSQL checks."""
+    remote = request.META.get("REMOTE_ADDR") or None
     proxies = settings.PROXY_COUNT
     if not proxies:
         return remote

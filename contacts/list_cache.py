@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 
-from . import taskip
+from . import places, taskip
 
 VERSION_KEY = "contacts:list:version"
 WRITTEN_AT_KEY = "contacts_written_at"
@@ -23,7 +23,7 @@ WRITTEN_AT_KEY = "contacts_written_at"
 def list_contacts(request, **query) -> taskip.ContactPage:
     lifetime = settings.CONTACTS_LIST_MEMO_SECONDS
     if not lifetime:
-        return taskip.list_contacts(**query)
+        return _read(query)
     version = cache.get_or_set(VERSION_KEY, 1, None)
     key = "contacts:list:" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     entry = cache.get(key, version=version)
@@ -32,8 +32,15 @@ def list_contacts(request, **query) -> taskip.ContactPage:
         if fetched_at > request.session.get(WRITTEN_AT_KEY, 0):
             return page
     fetched_at = time.time()
-    page = taskip.list_contacts(**query)
+    page = _read(query)
     cache.set(key, (fetched_at, page), lifetime, version=version)
+    return page
+
+
+def _read(query) -> taskip.ContactPage:
+    page = taskip.list_contacts(**query)
+    # Every answer names places; the edit form offers them (contacts/places.py).
+    places.remember(page.contacts)
     return page
 
 

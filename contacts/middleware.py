@@ -10,6 +10,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import taskip
+from .taskip import budget
 from .views.errors import api_error_response
 
 logger = logging.getLogger("contacts.middleware")
@@ -49,6 +50,22 @@ def _local_path(url: str | None) -> str:
     except ValueError:
         return resolve_url(settings.LOGIN_REDIRECT_URL)
     return (current.path or "/") + (f"?{current.query}" if current.query else "")
+
+
+class ActingUserMiddleware:
+    """Attributes each request's TaskIP calls to its user, so one person's page views can take
+    only their share of the API budget (docs/architecture.md, "The API budget")."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return self.get_response(request)
+        # The user's id, not their name: names can be changed and reused.
+        with budget.acting_user(f"user:{user.pk}"):
+            return self.get_response(request)
 
 
 class SlidingExpiryMiddleware:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 
-from . import taskip
+from . import list_cache, taskip
 from .list_state import ListState
 
 
@@ -53,3 +53,30 @@ class Selection:
         return taskip.contact_ids_matching(
             search=state.search or None, sort=state.sort or None, order=state.order
         )
+
+    def contacts(self, request) -> tuple[list[taskip.Contact], list[int]]:
+        """The selected contacts, and the ids among the ticked ones TaskIP no longer has.
+
+        "All matching" walks the list's pages of 100. Ticked ids come from the page the user
+        was looking at, so that page (usually still cached) names them; only an id it lacks
+        costs a call of its own.
+        """
+        state = self.state
+        if self.select_all:
+            found = taskip.contacts_matching(
+                search=state.search or None, sort=state.sort or None, order=state.order
+            )
+            return list(found), []
+        page = list_cache.list_contacts(request, **state.api_kwargs())
+        on_page = {c.id: c for c in page.contacts}
+        contacts, missing = [], []
+        for contact_id in self.ids:
+            contact = on_page.get(contact_id)
+            if contact is None:
+                try:
+                    contact = taskip.get_contact(contact_id=contact_id)
+                except taskip.TaskipNotFound:
+                    missing.append(contact_id)
+                    continue
+            contacts.append(contact)
+        return contacts, missing

@@ -11,7 +11,7 @@ logger = logging.getLogger("contacts.auth")
 
 
 def _client_ip(request) -> str:
-    return client_ip(request) if request is not None else "-"
+    return (client_ip(request) if request is not None else None) or "-"
 
 
 @receiver(user_logged_in)

@@ -2,6 +2,10 @@
 
     python manage.py sandbox [--host H] [--port P] [--secret-key K] [--db FILE] [--seed N]
                              [--rate-limit N] [--latency-ms MS] [--fail-rate F]
+                             [--record FILE] [--allow-reset]
+
+The key is best given as $TASKIP_SECRET_KEY (a --secret-key flag shows in the process list; if
+both are given, the flag wins).
 
 It shares nothing with the dashboard but HTTP: own settings (sandbox.settings), own SQLite file,
 no imports either way. docs/architecture.md, "The TaskIP contract", is the contract;
@@ -26,4 +30,10 @@ open, the sandbox does this:
   recorded; GET /_sandbox/invitations?contact_id=N (key required) lists them for tests.
 - stdout carries one access-log line per request ("sandbox GET /path?query 200 3.2ms"), written
   before the response is sent, plus a "listening" line at start and a "stopped" line at exit.
+- Test support, off by default: --record FILE appends one JSON line per request (method,
+  target, status, parsed JSON body) with its access-log line; --allow-reset serves
+  POST /_sandbox/reset (key required, 204), which restores the database to its state at start-up
+  and forgets rate-limit counts.
+- Every answer after which the server closes the connection says `Connection: close`. On
+  SIGTERM or Ctrl-C it stops accepting, lets requests under way finish, and exits.
 """

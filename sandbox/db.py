@@ -11,12 +11,12 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
-_write_lock = threading.Lock()
+write_lock = threading.Lock()
 
 
 @contextmanager
 def write_transaction():
-    with _write_lock, transaction.atomic():
+    with write_lock, transaction.atomic():
         yield
 
 

@@ -66,6 +66,11 @@ class RateLimiter:
             )
             return Decision(True, limit, remaining, math.ceil(reopens), 0)
 
+    def clear(self):
+        """Forget every key's counts, as if no request had ever come."""
+        with self._lock:
+            self._counters.clear()
+
     def _forget_idle(self, now):
         longest = max(length for length, _ in self.windows)
         self._counters = {

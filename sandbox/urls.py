@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(API + r"company/(?P<company_id>[^/]+)/?$", views.company_item, name="company-detail"),
     re_path(API + r"openapi\.json$", views.openapi_json, name="openapi"),
     re_path(r"^_sandbox/invitations/?$", views.sandbox_invitations, name="sandbox-invitations"),
+    re_path(r"^_sandbox/reset/?$", views.sandbox_reset, name="sandbox-reset"),
     re_path(r"^(?P<path>.*)$", views.unknown_route),
 ]
 

@@ -4,12 +4,13 @@ the gateway middleware before any of these run; these only see authorised reques
 import math
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db import IntegrityError
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.utils.timezone import now
 
-from . import errors, invitations, serializers, validation
+from . import errors, invitations, reset, serializers, validation
 from .db import write_transaction
 from .errors import ApiError
 from .models import Billing, Company, Contact, Invitation, blank_for_null
@@ -317,6 +318,14 @@ def recorded_invitations(request):
     return JsonResponse({"data": [serializers.invitation_json(i) for i in invitations_qs]})
 
 
+def reset_state(request):
+    """Test support: back to the state right after start-up (see reset.py)."""
+    reset.restore()
+    response = HttpResponse(status=204)
+    del response["Content-Type"]  # there is no body to describe
+    return response
+
+
 def unknown_route(request, path=""):
     return errors.not_found("No such endpoint.")
 
@@ -329,3 +338,11 @@ company_collection = endpoint(GET=list_companies)
 company_item = endpoint(GET=get_company)
 openapi_json = endpoint(GET=openapi)
 sandbox_invitations = endpoint(GET=recorded_invitations)
+_reset_endpoint = endpoint(POST=reset_state)
+
+
+def sandbox_reset(request):
+    # Without --allow-reset the route does not exist, whatever the method.
+    if not settings.SANDBOX_ALLOW_RESET:
+        return unknown_route(request)
+    return _reset_endpoint(request)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",
     "django_htmx",
     "axes",
     "django_tasks_db",
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "contacts.middleware.HtmxLoginRedirectMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "contacts.middleware.ActingUserMiddleware",
     "contacts.middleware.SlidingExpiryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -94,6 +96,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Form field templates come from templates/ like every other (the checkbox beside its label);
+# "django.forms" above lets this renderer find Django's own.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # Local state (the SQLite database, job files) lives in var/; made here so that every command
 # works on a fresh clone, not only `make run`.
@@ -138,6 +144,10 @@ TASKIP_INTERACTIVE_RESERVE = env.float("TASKIP_INTERACTIVE_RESERVE", default=0.2
 TASKIP_USER_SHARE = env.float("TASKIP_USER_SHARE", default=0.25)
 JOB_FILE_RETENTION_HOURS = env.float("JOB_FILE_RETENTION_HOURS", default=24)
 JOB_FILES_DIR = Path(env.str("JOB_FILES_DIR", default=str(VAR_DIR / "jobs")))
+# A worker that stops renewing its hold on a job for this long is taken for dead and another
+# worker takes the job over. Keep it above one API call's deadline (15 s): a live worker can't
+# renew while it waits for TaskIP.
+JOB_LEASE_SECONDS = env.float("JOB_LEASE_SECONDS", default=30)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

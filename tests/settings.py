@@ -17,3 +17,12 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # Job tests start real `db_worker` processes, which must open the test database too:
+    # a file (not SQLite's in-memory database), named per test run so two runs can't collide.
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"taskip-admin-test-{os.getpid()}.sqlite3")
+    }

@@ -10,7 +10,10 @@ class Contact(models.Model):
     class Meta:
         managed = False
         default_permissions = ("view", "add", "change", "delete")
-        permissions = [("invite_contact", "Can invite contact as client")]
+        permissions = [
+            ("invite_contact", "Can invite contact as client"),
+            ("export_contact", "Can export contacts"),
+        ]
 
     def __str__(self):
         return f"contact {self.pk}"
@@ -23,6 +26,9 @@ class AuditEntry(models.Model):
         DELETE = "delete", "Delete"
         BULK_DELETE = "bulk_delete", "Bulk delete"
         INVITE = "invite", "Invite"
+        # A background job was made, paused, resumed, cancelled, retried or finished; its rows
+        # are recorded as invite/update entries whose detail names the job.
+        JOB = "job", "Job"
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", "Success"

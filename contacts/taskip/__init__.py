@@ -8,6 +8,7 @@ from .client import TaskipClient
 from .default import (
     bulk_delete_contacts,
     contact_ids_matching,
+    contacts_matching,
     create_contact,
     default_client,
     delete_contact,
@@ -36,6 +37,7 @@ __all__ = [
     "Language", "TaskipBadResponse", "TaskipClient", "TaskipConflict", "TaskipError",
     "TaskipNotFound", "TaskipRateLimited", "TaskipTimeout", "TaskipUnauthorized",
     "TaskipUnavailable", "TaskipValidationError", "bulk_delete_contacts", "calls_made",
-    "contact_ids_matching", "create_contact", "default_client", "delete_contact", "get_contact",
-    "invite_client", "list_companies", "list_contacts", "update_contact",
+    "contact_ids_matching", "contacts_matching", "create_contact", "default_client",
+    "delete_contact", "get_contact", "invite_client", "list_companies", "list_contacts",
+    "update_contact",
 ]

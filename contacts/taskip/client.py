@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
+from .budget import UNLIMITED
 from .errors import TaskipBadResponse
 from .models import CompanyPage, Contact, ContactPage
 from .parsing import ShapeError, parse_company_page, parse_contact, parse_contact_page
@@ -34,6 +35,7 @@ class TaskipClient:
         clock: Callable[[], float] = time.monotonic,
         now: Callable[[], float] = time.time,
         session: requests.Session | None = None,
+        budget: Any = UNLIMITED,
     ) -> None:
         parts = urlsplit(base_url if isinstance(base_url, str) else "")
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -53,7 +55,7 @@ class TaskipClient:
         self._transport = Transport(
             base_url=self.base_url, secret_key=secret_key, timeout=timeout, deadline=deadline,
             max_retries=max_retries, sleep=sleep, rand=rand, clock=clock, now=now,
-            session=session,
+            session=session, budget=budget,
         )
 
     def __repr__(self) -> str:
@@ -114,20 +116,29 @@ class TaskipClient:
         self._transport.request("POST", f"{API}/contact/invite-client/{_id(contact_id)}",
                                 json=payload)
 
-    def contact_ids_matching(self, *, search: str | None = None, sort: str | None = None,
-                             order: str | None = None, page_size: int = MAX_LIMIT) -> list[int]:
-        """Every id the list would show for this search, walking the pages (for "select all")."""
-        ids: dict[int, None] = {}
+    def contacts_matching(self, *, search: str | None = None, sort: str | None = None,
+                          order: str | None = None,
+                          page_size: int = MAX_LIMIT) -> Iterator[Contact]:
+        """Every contact the list would show for this search, walking pages of `page_size`
+        (ceil(N / page_size) calls), one page in memory at a time."""
+        seen: set[int] = set()
         page = 1
         while True:
             result = self.list_contacts(page=page, limit=page_size, search=search, sort=sort,
                                         order=order)
-            before = len(ids)
-            ids.update((c.id, None) for c in result.contacts)
+            new = [c for c in result.contacts if c.id not in seen]
+            seen.update(c.id for c in new)
+            yield from new
             # Also stop on a page with nothing new, in case the API ever ignores `page`.
-            if not result.has_next or len(ids) == before:
-                return list(ids)
+            if not result.has_next or not new:
+                return
             page += 1
+
+    def contact_ids_matching(self, *, search: str | None = None, sort: str | None = None,
+                             order: str | None = None, page_size: int = MAX_LIMIT) -> list[int]:
+        """Every id the list would show for this search (for "select all")."""
+        return [c.id for c in self.contacts_matching(search=search, sort=sort, order=order,
+                                                     page_size=page_size)]
 
     # ---- companies -----------------------------------------------------------------------
 

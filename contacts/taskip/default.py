@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
+from . import budget
 from .client import TaskipClient
 from .models import CompanyPage, Contact, ContactPage
 
@@ -28,6 +29,7 @@ def default_client() -> TaskipClient:
         base_url=values["TASKIP_BASE_URL"],
         secret_key=values["TASKIP_SECRET_KEY"],
         timeout=getattr(settings, "TASKIP_TIMEOUT", (3.05, 10)),
+        budget=budget.deployment,
     )
 
 
@@ -72,6 +74,12 @@ def invite_client(*, contact_id: int, message: str | None = None, send_email: bo
 
 def list_companies(*, search: str | None = None, page: int = 1, limit: int = 100) -> CompanyPage:
     return default_client().list_companies(search=search, page=page, limit=limit)
+
+
+def contacts_matching(*, search: str | None = None, sort: str | None = None,
+                      order: str | None = None, page_size: int = 100) -> Iterator[Contact]:
+    return default_client().contacts_matching(search=search, sort=sort, order=order,
+                                              page_size=page_size)
 
 
 def contact_ids_matching(*, search: str | None = None, sort: str | None = None,

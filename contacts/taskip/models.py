@@ -120,6 +120,9 @@ class ContactPage:
     total_pages: int | None
     has_next: bool
     search: str | None = None
+    # A digest of the answer the page was read from, like an ETag: what is made from the page
+    # (its rendered rows) can be cached under it and never outlive a change. "" when unknown.
+    fingerprint: str = ""
 
     @property
     def has_previous(self) -> bool:

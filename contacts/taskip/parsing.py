@@ -7,11 +7,14 @@ PHP's habit of encoding an empty object as `[]`. All of that stops here.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from .models import Billing, Company, CompanyPage, Contact, ContactPage, Image, Language
 
@@ -119,7 +122,16 @@ def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
         total_pages=total_pages,
         has_next=has_next,
         search=echoed or None,
+        fingerprint=_fingerprint(body),
     )
+
+
+def _fingerprint(body: Mapping[str, Any]) -> str:
+    try:
+        encoded = orjson.dumps(body)
+    except orjson.JSONEncodeError:  # e.g. an integer past 64 bits, which json.loads accepts
+        return ""
+    return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 
 
 def parse_company_page(body: Mapping[str, Any], *, page: int, limit: int) -> CompanyPage:

@@ -19,6 +19,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from .budget import UNLIMITED
 from .errors import (
     TaskipError,
     TaskipTimeout,
@@ -90,6 +91,7 @@ class Transport:
         clock: Callable[[], float],
         now: Callable[[], float],
         session: requests.Session | None,
+        budget: Any = UNLIMITED,
     ) -> None:
         self.base_url = base_url
         self._headers = {
@@ -100,6 +102,7 @@ class Transport:
         self._connect_timeout, self._read_timeout = timeout
         self._deadline = deadline
         self._max_retries = max_retries
+        self._budget = budget  # budget.Budget or budget.deployment; see the attempt loop
         self._sleep, self._rand, self._clock, self._now = sleep, rand, clock, now
         self._session = session if session is not None else new_session()
 
@@ -145,6 +148,10 @@ class Transport:
         attempt = 0
         while True:
             attempt += 1
+            # docs/architecture.md, "The API budget": every attempt spends a unit first (a
+            # job's call may wait here for the window to reopen: not the call's own time).
+            grant = self._budget.draw()
+            deadline_at += grant.waited
             remaining = deadline_at - self._clock()
             if remaining <= 0:
                 raise TaskipTimeout("The TaskIP API did not answer in time.",
@@ -171,6 +178,7 @@ class Transport:
                         continue
                 raise _transport_error(exc, method=method, path=target) from exc
 
+            self._budget.observe(grant, response)  # every answer, 429s waited for included
             status = response.status_code
             level = logging.INFO if status < 500 and status != 429 else logging.WARNING
             self._log(method, target, status, started, attempt, level)

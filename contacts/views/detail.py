@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import taskip
+from .. import places, taskip
 from ..list_state import ListState
 
 
@@ -32,6 +32,8 @@ def _trusted_image(url: str) -> str:
 @permission_required("contacts.view_contact", raise_exception=True)
 def contact_detail(request, contact_id: int):
     contact = taskip.get_contact(contact_id=contact_id)
+    places.remember([contact])
+    (contact,) = places.with_names([contact])
     image_url = contact.image.url if contact.image and contact.image.url else ""
     shown = _trusted_image(image_url)
     context = {

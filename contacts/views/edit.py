@@ -10,10 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from .. import taskip
+from .. import places, taskip
 from ..audit import audited
 from ..forms import (
+    ANOTHER_PLACE,
     CONTACT_FIELDS,
+    CUSTOM_FIELDS_PROBLEM,
+    PLACE_KINDS,
     ContactForm,
     changed_fields,
     conflicts,
@@ -29,13 +32,19 @@ FORM_SECTIONS = [
     ("Person", ["first_name", "last_name", "email"]),
     ("Phone and time zone", ["phone_code", "phone_number", "timezone"]),
     ("Company and role", ["company_id", "position"]),
-    ("Address", ["address", "zip_code", "country_id", "state_id", "city_id"]),
+    ("Address", ["address", "zip_code", "country_id", "country_id_other", "state_id",
+                 "state_id_other", "city_id", "city_id_other"]),
     ("Notes", ["details"]),
     ("Client portal", ["access_portal", "password", "invite_client"]),
 ]
+# Fields that only matter after another field's choice: (the control's id, the value; "" = ticked).
+SHOW_WHEN = {
+    "password": ("id_access_portal", ""),
+    **{f"{kind}_id_other": (f"id_{kind}_id", ANOTHER_PLACE) for kind in PLACE_KINDS},
+}
 
 
-def _companies(selected_id: int | None) -> list[taskip.Company]:
+def companies_for_picker(selected_id: int | None) -> list[taskip.Company]:
     try:
         companies = list(taskip.list_companies(limit=100).companies)
     except taskip.TaskipError:
@@ -46,11 +55,36 @@ def _companies(selected_id: int | None) -> list[taskip.Company]:
     return companies
 
 
-def _selected_company(data) -> int | None:
+def _selected_id(data, name: str) -> int | None:
     try:
-        return int(data.get("company_id") or 0) or None
+        return int(data.get(name) or 0) or None
     except (TypeError, ValueError):
         return None
+
+
+def _offer_places(form: ContactForm) -> None:
+    """Each place picker offers the places seen so far by name (no API call: contacts/places.py)."""
+    values = form.data if form.is_bound else form.initial
+    for kind in PLACE_KINDS:
+        current = _selected_id(values, f"{kind}_id")
+        form.fields[f"{kind}_id"].widget.choices = [
+            ("", "—"),
+            *places.choices(kind, current=current),
+            (ANOTHER_PLACE, f"Another {kind} (type its ID)"),
+        ]
+
+
+def error_summary(form: ContactForm) -> list[tuple[str, str]]:
+    """(link, message) for the summary at the top of a failed form, fields in page order;
+    a message with no field to go to has no link (docs/architecture.md, "Staff ergonomics")."""
+    # The custom fields' own problems get a link each below; their general note is not needed.
+    items = [("", str(e)) for e in form.non_field_errors() if e != CUSTOM_FIELDS_PROBLEM]
+    for name in form.fields:
+        for error in form.errors.get(name, []):
+            field = form[name]
+            items.append((f"#{field.id_for_label}", f"{field.label}: {error}"))
+    items += [("#custom-fields", error) for error in form.custom_errors]
+    return items
 
 
 def _apply_row_action(form: ContactForm, post) -> None:
@@ -91,12 +125,15 @@ def _show_api_error(form: ContactForm, error: taskip.TaskipError) -> int:
 def _render_form(
     request, form: ContactForm, *, contact_id=None, original=None, conflicts=None, status=200
 ):
-    selected = _selected_company(form.data if form.is_bound else form.initial)
+    selected = _selected_id(form.data if form.is_bound else form.initial, "company_id")
     form.fields["company_id"].widget.choices = [("", "—")] + [
-        (c.id, c.name) for c in _companies(selected)
+        (c.id, c.name) for c in companies_for_picker(selected)
     ]
+    _offer_places(form)
     context = {
         "form": form,
+        "error_summary": error_summary(form) if form.is_bound else [],
+        "show_when": SHOW_WHEN,
         "contact_id": contact_id,
         "state": ListState.from_query(request.GET),
         "original": signing.dumps(original, salt=ORIGINAL_SALT) if original is not None else "",
@@ -151,6 +188,7 @@ def _load_original(token: str) -> dict | None:
 def contact_edit(request, contact_id: int):
     if request.method == "GET":
         contact = taskip.get_contact(contact_id=contact_id)
+        places.remember([contact])
         values = contact.editable_values()
         initial = {**values, "access_portal": contact.access_portal}
         form = ContactForm(initial=initial, creating=False, had_portal=contact.access_portal)
@@ -207,7 +245,7 @@ def company_options(request):
     ):
         raise PermissionDenied
     search = request.GET.get("company_search", "").strip()[:100]
-    selected = _selected_company(request.GET)
+    selected = _selected_id(request.GET, "company_id")
     companies = list(taskip.list_companies(search=search or None, limit=100).companies)
     if selected and all(c.id != selected for c in companies):
         companies.insert(0, taskip.Company(id=selected, name=f"Company {selected}"))

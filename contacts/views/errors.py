@@ -7,16 +7,13 @@ from django.urls import reverse
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from .. import taskip
+from ..taskip import budget
 
 
 def describe(error: taskip.TaskipError) -> tuple[int, str, str]:
     """(status, title, explanation) for an error that reached a view's caller."""
-    if isinstance(error, getattr(taskip, "BudgetExceeded", ())):
-        wait = math.ceil(error.retry_after or 60)
-        return 429, "Slow down", (
-            f"You have made many requests in the last minute. So that everyone keeps working, "
-            f"the dashboard waits before asking TaskIP again for you. Try again in {wait} seconds."
-        )
+    if isinstance(error, budget.BudgetExceeded):
+        return 429, "Slow down", error.message
     if isinstance(error, taskip.TaskipTimeout):
         return 504, "The TaskIP API is not answering", (
             "The TaskIP API took too long to answer. Nothing was changed by this page; try again."

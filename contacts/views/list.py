@@ -9,10 +9,15 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
-from .. import list_cache, taskip
+from .. import list_cache, list_columns, places, taskip
 from ..list_state import PAGE_SIZES, SORTS, ListState
+from ..models import ListPreference, SavedView
+from .saved_views import can_share
 
 ACTIONS = ("add", "change", "delete", "invite")
+# Rendered rows are cached under the answer they were made from, so they cannot go stale; the
+# lifetime only bounds memory (docs/architecture.md, "Caching").
+ROWS_SECONDS = 60
 
 
 def wants_partial(request, target: str) -> bool:
@@ -30,13 +35,44 @@ def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState
     return page, state
 
 
+def _custom_keys(contacts) -> set[str]:
+    return {key for contact in contacts for key in contact.custom_fields}
+
+
+def _rows_key(page: taskip.ContactPage, state: ListState, can: dict, columns) -> str:
+    """What a page's rendered rows depend on: the answer they were made from, the links' query
+    string, what the user may do, and their columns. Empty (not cached) for an answer without a
+    fingerprint."""
+    if not page.fingerprint:
+        return ""
+    allowed = ",".join(sorted(action for action, ok in can.items() if ok))
+    return f"{page.fingerprint}|{state.query_string()}|{allowed}|{','.join(columns.keys)}"
+
+
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     list_url = reverse("contact_list")
+    can = {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS}
+    # Rows can be ticked when some bulk action is allowed.
+    can["select"] = can["delete"] or can["invite"] or can["change"]
+    can["export"] = request.user.has_perm("contacts.export_contact")
+    columns = ListPreference.columns_for(request.user)
+    contacts = places.with_names(page.contacts)
+    query_string = state.query_string()
     return {
         "page": page,
+        "rows": list_columns.rows(contacts, columns=columns, can=can, query_string=query_string),
+        "rows_key": _rows_key(page, state, can, columns),
+        "rows_seconds": ROWS_SECONDS,
+        "columns": columns,
+        "show": columns.show,
+        "custom_columns": columns.custom,
+        "column_choices": columns.choices(_custom_keys(contacts)),
+        # A query set: only the whole page's menu reads it, an htmx partial spends no query.
+        "saved_views": SavedView.objects.visible_to(request.user),
+        "can_share": can_share(request.user),
         "state": state,
-        "query_string": state.query_string(),
-        "can": {a: request.user.has_perm(f"contacts.{a}_contact") for a in ACTIONS},
+        "query_string": query_string,
+        "can": can,
         "sort_columns": {
             key: {"aria_sort": state.aria_sort(key),
                   "url": list_url + state.sorted_by(key).query_string()}

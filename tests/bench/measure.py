@@ -28,10 +28,13 @@ LIST_PATH = "/contacts/"
 # ---- sessions ------------------------------------------------------------------------------
 
 
+LOGIN_TIMEOUT = 60.0  # setup, not measured: a password hash on a busy machine can take seconds
+
+
 def login(base_url: str, username: str, password: str) -> requests.Session:
     """A keep-alive session logged in the way a browser does it (CSRF cookie, then POST)."""
     session = requests.Session()
-    response = session.get(f"{base_url}/accounts/login/", timeout=TIMEOUT)
+    response = session.get(f"{base_url}/accounts/login/", timeout=LOGIN_TIMEOUT)
     response.raise_for_status()
     token = session.cookies.get("csrftoken")
     if not token:
@@ -40,7 +43,7 @@ def login(base_url: str, username: str, password: str) -> requests.Session:
         f"{base_url}/accounts/login/",
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{base_url}/accounts/login/"},
-        allow_redirects=False, timeout=TIMEOUT,
+        allow_redirects=False, timeout=LOGIN_TIMEOUT,
     )  # fmt: skip
     if response.status_code != 302 or "sessionid" not in session.cookies:
         raise RuntimeError(f"login failed: HTTP {response.status_code}")
@@ -141,8 +144,8 @@ def list_page_vs_api(dashboard: Dashboard, staff: requests.Session, sandbox: San
         api_ms=statistics.median(apis) * 1000,
         api_target=targets[0],
         runs=len(pages),
-        page_p90_ms=_percentile(pages, 90) * 1000,
-        api_p90_ms=_percentile(apis, 90) * 1000,
+        page_p90_ms=percentile(pages, 90) * 1000,
+        api_p90_ms=percentile(apis, 90) * 1000,
     )
 
 
@@ -312,11 +315,11 @@ class Load:
 
     @property
     def p50_ms(self) -> float:
-        return _percentile(self.latencies, 50) * 1000
+        return percentile(self.latencies, 50) * 1000
 
     @property
     def p95_ms(self) -> float:
-        return _percentile(self.latencies, 95) * 1000
+        return percentile(self.latencies, 95) * 1000
 
 
 class LeanClient:
@@ -382,7 +385,7 @@ def concurrent_load(path: str, clients: list[LeanClient], *, label: str,
     def open_window() -> None:  # runs once, when every client is warm, before any is released
         cpu_before.update({name: p.children_cpu_seconds() for name, p in watch.items()})
         cpu_before["bench client"] = time.process_time()
-        cpu_before["machine"] = _machine_busy_seconds()
+        cpu_before["machine"] = machine_busy_seconds()
         window["start"] = time.perf_counter()
         window["end"] = window["start"] + duration
 
@@ -433,7 +436,7 @@ def concurrent_load(path: str, clients: list[LeanClient], *, label: str,
     elapsed = min(time.perf_counter(), window["end"]) - window["start"]
     cpu = {name: p.children_cpu_seconds() - cpu_before[name] for name, p in watch.items()}
     cpu["bench client"] = time.process_time() - cpu_before["bench client"]
-    machine = _machine_busy_seconds() - cpu_before["machine"]
+    machine = machine_busy_seconds() - cpu_before["machine"]
     for client in clients:
         client.close()
     all_errors = [e for per in errors for e in per]
@@ -491,7 +494,7 @@ def delete_all_matching(dashboard: Dashboard, staff: requests.Session, sandbox: 
 # ---- helpers -------------------------------------------------------------------------------
 
 
-def _machine_busy_seconds() -> float:
+def machine_busy_seconds() -> float:
     """CPU seconds all processes have used since boot (the 'cpu' line of /proc/stat)."""
     try:
         with open("/proc/stat") as stat:
@@ -502,7 +505,7 @@ def _machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _percentile(values: list[float], pct: float) -> float:
+def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)

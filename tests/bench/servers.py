@@ -11,8 +11,10 @@ import contextlib
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,7 +29,6 @@ VENV_BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 120.0
-
 
 
 class StartError(RuntimeError):
@@ -170,21 +171,68 @@ class Sandbox:
 
 
 def start_sandbox(processes: Processes, workdir: Path, *, name: str, seed: int,
-                  latency_ms: float, secret_key: str) -> Sandbox:
-    """Start (without waiting); call `wait_for_sandbox` afterwards so several start together."""
+                  latency_ms: float, secret_key: str, rate_limit: int = 0) -> Sandbox:
+    """Start (without waiting); call `wait_for_sandbox` afterwards so several start together.
+
+    `rate_limit`: TaskIP's requests a minute per key (0, the default here, limits nothing)."""
     command = [
         sys.executable, "manage.py", "sandbox",
         "--host", "127.0.0.1", "--port", "0",
         "--db", str(workdir / f"{name}.sqlite3"),
-        "--secret-key", secret_key,
         "--seed", str(seed),
-        "--rate-limit", "0",
+        "--rate-limit", str(rate_limit),
         "--latency-ms", str(latency_ms),
     ]  # fmt: skip
     env = dict(os.environ)
     env.pop("DJANGO_SETTINGS_MODULE", None)
+    env["TASKIP_SECRET_KEY"] = secret_key  # not a flag: the process list would show it
     process = processes.spawn(name, command, env=env, workdir=workdir)
     return Sandbox(process, secret_key)
+
+
+class TimedLog:
+    """The sandbox's access lines, each stamped (time.monotonic()) as this process reads it.
+
+    The sandbox prints no time; a line is flushed as its answer leaves, right after the rate
+    limiter counted the request, so reading the file every few milliseconds places each call
+    in time to within that, which is what counting calls per TaskIP window needs.
+    """
+
+    POLL = 0.005
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.path = sandbox.process.stdout_path
+        self.lines: list[tuple[float, str, str, int]] = []  # (t, method, target, status)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._follow, name="sandbox-log", daemon=True)
+
+    def __enter__(self) -> TimedLog:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _follow(self) -> None:
+        with self.path.open("rb") as log:
+            log.seek(0, os.SEEK_END)  # only what happens from now on
+            partial = b""
+            while True:
+                chunk = log.read()
+                now = time.monotonic()
+                if chunk:
+                    partial += chunk
+                    *whole, partial = partial.split(b"\n")
+                    for raw in whole:
+                        if match := ACCESS_LINE.match(raw.decode(errors="replace")):
+                            status = match["status"]
+                            self.lines.append((now, match["method"], match["target"],
+                                               int(status) if status.isdigit() else 0))
+                elif self._stop.is_set():
+                    return
+                else:
+                    time.sleep(self.POLL)
 
 
 def wait_for_sandbox(sandbox: Sandbox) -> Sandbox:
@@ -216,6 +264,9 @@ def dashboard_env(*, database_url: str, secret_key: str, sandbox: Sandbox) -> di
         DATABASE_URL=database_url,
         TASKIP_BASE_URL=sandbox.url,
         TASKIP_SECRET_KEY=sandbox.secret_key,
+        # The bench's sandbox limits nothing (--rate-limit 0), so the API budget is as large:
+        # every call still draws from it (its cost is in every figure), none is refused.
+        TASKIP_RATE_LIMIT="1000000",
     )
     return env
 
@@ -230,6 +281,37 @@ def manage(env: dict[str, str], *args: str) -> str:
         raise StartError(f"manage.py {args[0]} failed ({result.returncode}):\n"
                          f"{result.stdout}\n{result.stderr}")
     return result.stdout
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """A consistent copy of a SQLite database (SQLite's online backup), for another deployment
+    to start from: migrating and making the staff users once is quicker than once per part."""
+    with contextlib.closing(sqlite3.connect(source)) as src, \
+            contextlib.closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    return target
+
+
+def start_worker(processes: Processes, workdir: Path, *, name: str,
+                 env: dict[str, str]) -> Process:
+    """`manage.py db_worker` as `make worker` runs it (DEBUG off, the same environment as the
+    web processes), not waited for: a worker has no port; `wait_for_worker` watches its log."""
+    return processes.spawn(name, [sys.executable, "manage.py", "db_worker"], env=env,
+                           workdir=workdir)
+
+
+def wait_for_worker(worker: Process, timeout: float = STARTUP_TIMEOUT) -> None:
+    """Until django-tasks-db logs "Starting worker" (it then polls the queue every second)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not worker.running:
+            raise StartError(f"{worker.name} exited:\n{_tail(worker.stderr_path)}")
+        for path in (worker.stderr_path, worker.stdout_path):
+            if "Starting worker" in path.read_text(errors="replace"):
+                return
+        time.sleep(0.05)
+    raise StartError(f"{worker.name} did not start in {timeout:.0f}s:\n"
+                     f"{_tail(worker.stderr_path)}")
 
 
 @dataclass

@@ -1,11 +1,14 @@
-"""README screenshots of the running dashboard: the list, the edit form and the invite dialog.
+"""README screenshots of the running dashboard: the list, the edit form, the invite dialog, the
+list on a phone and in dark mode.
 
     python -m tests.browser.screenshots OUTDIR        (make screenshots: OUTDIR=docs/screenshots)
 
 Not a test. It starts its own sandbox (`manage.py sandbox`, 200 seeded contacts) and its own
 dashboard (`manage.py runserver --noreload`, DEBUG on, a throwaway database with one admin),
-drives Debian's Chromium at 1280x800 the way staff would, writes list.png, edit.png and
-invite.png, and stops both servers whatever happens.
+and one background worker (`manage.py db_worker`), drives Debian's Chromium at 1280x800 the way
+staff would, writes list.png, edit.png, invite.png, job.png (a bulk invite under way), import.png
+(an import's dry run), dark.png and (at 390x844) phone.png, and stops everything whatever
+happens.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SECRET_KEY = "screenshots-secret"
 USERNAME, PASSWORD = "demo", "taskip-screens-1"
 STARTUP_TIMEOUT = 60.0
+PHONE = {"width": 390, "height": 844}
 LISTENING = re.compile(r"^sandbox listening on (?P<url>http://\S+)$", re.MULTILINE)
 
 
@@ -63,11 +67,12 @@ def _wait_for(what: str, ready, process: subprocess.Popen, log: Path):
 
 def _start_sandbox(stack: ExitStack, workdir: Path) -> str:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["TASKIP_SECRET_KEY"] = SECRET_KEY  # not a flag: the process list would show it
     log = workdir / "sandbox.log"
     with log.open("wb") as out:
         process = _manage(
             "sandbox", "--host", "127.0.0.1", "--port", "0", "--db", str(workdir / "sandbox.db"),
-            "--secret-key", SECRET_KEY, "--seed", "200", "--rate-limit", "0",
+            "--seed", "200", "--rate-limit", "0",
             env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     stack.callback(_stop, process)
@@ -116,6 +121,11 @@ def _start_dashboard(stack: ExitStack, workdir: Path, api_url: str) -> str:
             return None
         return url
 
+    worker_log = workdir / "worker.log"
+    with worker_log.open("wb") as out:
+        worker = _manage("db_worker", "--no-startup-delay", env=env, stdout=out,
+                         stderr=subprocess.STDOUT)
+    stack.callback(_stop, worker)
     return _wait_for("the dashboard", answering, process, log)
 
 
@@ -126,6 +136,15 @@ def _full_name(api_url: str, contact_id: int) -> str:
     )  # fmt: skip
     response.raise_for_status()
     return response.json()["data"]["full_name"]
+
+
+def _email(api_url: str, contact_id: int) -> str:
+    response = requests.get(
+        f"{api_url}/api/public-v1/contact/{contact_id}", headers={"X-Secret-Key": SECRET_KEY},
+        timeout=5,
+    )  # fmt: skip
+    response.raise_for_status()
+    return response.json()["data"]["email"]
 
 
 def capture(outdir: Path, dashboard_url: str, api_url: str) -> list[Path]:
@@ -163,6 +182,51 @@ def capture(outdir: Path, dashboard_url: str, api_url: str) -> list[Path]:
             dialog.get_by_label("Access level").select_option(label="Premium")
             dialog.get_by_role("button", name="Send invitation").focus()
             shots.append(_shoot(page, outdir / "invite.png"))
+            dialog.get_by_role("link", name="Cancel").click()
+
+            # A bulk invite of the first page, watched on its job page while it runs.
+            page.goto("/contacts/?limit=20")
+            page.get_by_role("checkbox", name="Select all contacts on this page").check()
+            page.get_by_role("button", name="Invite selected (20)").click()
+            dialog = page.get_by_role("dialog", name="Invite 20 contacts as clients")
+            dialog.get_by_role("button", name="Start sending").click()
+            expect(page).to_have_url(re.compile(r"/jobs/\d+/$"))
+            expect(page.get_by_role("progressbar")).not_to_have_attribute("aria-valuenow", "0")
+            shots.append(_shoot(page, outdir / "job.png"))
+
+            # An import's dry run: a new contact, one already in TaskIP, one without an email.
+            csv_path = Path(tempfile.mkdtemp(prefix="screenshots-")) / "new-clients.csv"
+            csv_path.write_text(
+                "First Name,Last Name,E-mail,Company,Phone\n"
+                "Mina,Okafor,mina.okafor@example.org,,+44 20 7946 0958\n"
+                f"Jane,Smith,{_email(api_url, 2)},,\n"
+                "Leo,Park,,,\n", encoding="utf-8")
+            try:
+                page.goto("/contacts/import/")
+                page.get_by_label(re.compile("CSV file")).set_input_files(str(csv_path))
+                page.get_by_role("button", name="Upload and check").click()
+                expect(page.get_by_role("heading", name="Dry run")).to_be_visible()
+                shots.append(_shoot(page, outdir / "import.png"))
+            finally:
+                csv_path.unlink(missing_ok=True)
+                csv_path.parent.rmdir()
+
+            # The theme toggle pins dark mode (a cookie); toggled back before the phone picture.
+            page.get_by_role("button", name="Dark mode").click()
+            page.goto("/contacts/?limit=20")
+            expect(page.get_by_role("button", name="Dark mode")).to_have_attribute(
+                "aria-pressed", "true"
+            )
+            page.locator("summary", has_text=re.compile("^Columns$")).click()
+            shots.append(_shoot(page, outdir / "dark.png"))
+            page.get_by_role("button", name="Dark mode").click()
+
+            phone = browser.new_page(base_url=dashboard_url, viewport=PHONE,
+                                     storage_state=page.context.storage_state())
+            phone.goto("/contacts/?limit=20")
+            expect(phone.get_by_role("link", name=second, exact=True)).to_be_visible()
+            phone.get_by_role("checkbox", name=f"Select {second}").check()
+            shots.append(_shoot(phone, outdir / "phone.png"))
         finally:
             browser.close()
     return shots

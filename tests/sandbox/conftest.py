@@ -1,7 +1,8 @@
 """Fixtures for the sandbox contract tests (helpers live in sandbox_http.py).
 
 The session's shared `sandbox` must keep its 200 seeded contacts untouched (other suites count
-them), so anything that writes uses `writable`, a server of the test module's own.
+them), so anything that writes uses `writable`: the test module's sandbox, reset to its seeded
+state before each test, so no test sees another's writes whatever the order.
 """
 
 import pytest
@@ -14,15 +15,13 @@ def api(sandbox):
     return Client(sandbox)
 
 
-@pytest.fixture(scope="module")
-def writable(sandbox_launcher):
-    """A 200-contact sandbox shared by one test module's writing tests."""
-    server = sandbox_launcher.start(seed=200, rate_limit=0)
-    yield server
-    server.stop()
+@pytest.fixture
+def writable(start_sandbox):
+    """A 200-contact sandbox in its seeded state, this test's alone (the module's, reset)."""
+    return start_sandbox()
 
 
 @pytest.fixture
 def wapi(writable):
-    """A keyed client on the module's writable sandbox."""
+    """A keyed client on the test's writable sandbox."""
     return Client(writable)

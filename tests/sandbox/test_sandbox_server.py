@@ -1,5 +1,6 @@
 """The sandbox as a program: its command line, access log, keep-alive speed, threads, shutdown."""
 
+import http.client
 import json
 import os
 import re
@@ -12,6 +13,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+import requests
 from sandbox_http import Client, new_contact
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -28,13 +31,13 @@ PINNED_FLAGS = [
 ACCESS_LINE = re.compile(r"^sandbox [A-Z]+ \S+ \d{3} \d+\.\dms$")
 
 
-def _manage_sandbox(*args):
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+def _manage_sandbox(*args, env=None, stdout=subprocess.PIPE):
+    env = {k: v for k, v in (env or os.environ).items() if k != "DJANGO_SETTINGS_MODULE"}
     return subprocess.Popen(
         [sys.executable, "manage.py", "sandbox", *args],
         cwd=PROJECT_ROOT,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -46,9 +49,63 @@ def test_help_lists_every_pinned_flag_and_bad_values_are_refused():
     help_out, help_err = helping.communicate(timeout=60)
     _, refused_err = refusing.communicate(timeout=60)
     assert helping.returncode == 0, help_err
-    for flag in PINNED_FLAGS:
+    for flag in [*PINNED_FLAGS, "--record", "--allow-reset"]:
         assert flag in help_out
+    assert "If both are given, this flag wins" in " ".join(help_out.split())
     assert refusing.returncode != 0 and "--fail-rate" in refused_err
+
+
+# ---- the key comes from the environment ----------------------------------------------------
+
+
+def test_the_fixtures_pass_the_key_in_the_environment_not_the_command_line(sandbox):
+    command_line = Path(f"/proc/{sandbox.process.pid}/cmdline").read_bytes().split(b"\0")
+    assert b"sandbox" in command_line  # the right process
+    assert b"--secret-key" not in command_line
+    assert not any(sandbox.secret_key.encode() in part for part in command_line)
+    url = f"{sandbox.url}/api/public-v1/contact/1"
+    assert requests.get(url, headers=sandbox.headers, timeout=10).status_code == 200
+
+
+def _wait_for_url(stdout_path, process, deadline_seconds=30):
+    deadline = time.monotonic() + deadline_seconds
+    while time.monotonic() < deadline:
+        if match := re.search(r"listening on (http://\S+)", stdout_path.read_text()):
+            return match[1]
+        assert process.poll() is None, process.stderr.read()
+        time.sleep(0.01)  # a start-up poll, not a test wait
+    raise AssertionError("the sandbox did not start")
+
+
+def test_the_secret_key_flag_wins_over_the_environment(tmp_path):
+    stdout_path = tmp_path / "stdout.log"
+    with stdout_path.open("w") as stdout:
+        process = _manage_sandbox(
+            "--port", "0", "--db", str(tmp_path / "db.sqlite3"), "--seed", "1",
+            "--rate-limit", "0", "--secret-key", "from-the-flag",
+            env={**os.environ, "TASKIP_SECRET_KEY": "from-the-environment"}, stdout=stdout,
+        )  # fmt: skip
+    try:
+        url = f"{_wait_for_url(stdout_path, process)}/api/public-v1/contact/1"
+        flag_key, env_key = ({"X-Secret-Key": k} for k in ("from-the-flag", "from-the-environment"))
+        assert requests.get(url, headers=flag_key, timeout=10).status_code == 200
+        assert requests.get(url, headers=env_key, timeout=10).status_code == 401
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:  # never leave it behind, even when the test fails
+            process.kill()
+            process.wait()
+
+
+# ---- start-up ------------------------------------------------------------------------------
+
+
+def test_start_up_does_not_wait_for_the_injected_latency(start_sandbox):
+    # Ten minutes a request: were the start-up warm-up to wait for it, the server would never
+    # print its listening line within the fixture's deadline. The warm-up never reaches the log.
+    server = start_sandbox(seed=3, latency_ms=600_000)
+    assert server.running and server.requests() == [] and server.recorded() == []
 
 
 def test_one_access_log_line_per_request(writable):
@@ -176,6 +233,84 @@ def _raw_exchange(server, payload):
     return head.decode("latin-1"), body
 
 
+def _get(server, version="HTTP/1.1", *headers):
+    lines = [
+        f"GET /api/public-v1/contact/1 {version}",
+        "Host: sandbox.test",
+        f"X-Secret-Key: {server.secret_key}",
+        *headers,
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def _one_answer(connection):
+    """Read exactly one response from a raw socket, leaving the connection as it is."""
+    response = http.client.HTTPResponse(connection)
+    response.begin()
+    return response, response.read()
+
+
+@pytest.mark.parametrize(
+    ("version", "header"),
+    [
+        ("HTTP/1.1", "Connection: close"),
+        ("HTTP/1.1", "Connection: TE, close"),
+        ("HTTP/1.0", "Accept: */*"),
+        ("HTTP/1.0", "Connection: close"),
+    ],
+)
+def test_an_answer_after_which_the_server_closes_says_connection_close(sandbox, version, header):
+    head, body = _raw_exchange(sandbox, _get(sandbox, version, header))
+    assert head.split()[1] == "200", head
+    assert "\r\nConnection: close" in head, head
+    assert json.loads(body)["data"]["id"] == 1
+
+
+def test_kept_connections_stay_open_and_an_http_1_0_client_is_told_so(sandbox):
+    host, port = sandbox.url.removeprefix("http://").split(":")
+    for version, header, announced in (
+        ("HTTP/1.1", "Accept: */*", None),
+        ("HTTP/1.0", "Connection: keep-alive", "keep-alive"),
+    ):
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            for _ in range(2):
+                connection.sendall(_get(sandbox, version, header))
+                response, body = _one_answer(connection)
+                assert response.status == 200 and json.loads(body)["data"]["id"] == 1
+                assert response.getheader("Connection") == announced
+
+
+def test_a_pooled_connection_is_not_reused_after_the_server_closed_it(sandbox):
+    """A pool that is not told about the close sends its next request down a dead socket.
+
+    Whether that request fails depends on how fast the server's FIN arrives, so repeat it.
+    """
+    session = sandbox.session()
+    url = f"{sandbox.url}/api/public-v1/contact/1"
+    for _ in range(30):
+        closing = session.get(url, headers={"Connection": "close"}, timeout=10)
+        assert closing.status_code == 200 and closing.headers["Connection"] == "close"
+        assert session.get(url, timeout=10).status_code == 200
+
+
+def test_an_answer_under_way_at_shutdown_is_sent_saying_connection_close(start_sandbox):
+    # The latency holds the second request inside the server while it is told to stop.
+    server = start_sandbox(seed=3, latency_ms=1000)
+    host, port = server.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(_get(server))
+        first, _ = _one_answer(connection)
+        assert first.status == 200 and first.getheader("Connection") is None
+        connection.sendall(_get(server))
+        server.process.send_signal(signal.SIGTERM)
+        second, body = _one_answer(connection)
+        assert second.status == 200 and second.getheader("Connection") == "close"
+        assert json.loads(body)["data"]["id"] == 1
+        assert connection.recv(1) == b""
+    assert server.process.wait(timeout=10) == 0
+    assert server.stdout_path.read_text().splitlines()[-1] == "sandbox stopped"
+
+
 def test_protocol_errors_are_answered_in_json_too(writable):
     for payload, status in (
         (b"GET / HTTP/1.1 junk\r\n\r\n", 400),
@@ -187,6 +322,7 @@ def test_protocol_errors_are_answered_in_json_too(writable):
         head, body = _raw_exchange(writable, payload)
         assert head.split()[1] == str(status), head
         assert "Content-Type: application/json" in head
+        assert "\r\nConnection: close" in head
         assert json.loads(body)["status_code"] == status
 
 
@@ -203,3 +339,4 @@ def test_a_chunked_request_body_is_understood(writable):
     )
     assert response.status_code == 201, response.text
     assert response.json()["data"]["first_name"] == "Chunky"
+    assert writable.recorded()[-1].body == {"first_name": "Chunky", "email": "chunky@example.test"}

@@ -53,7 +53,7 @@ def test_absent_setting_is_improperly_configured(taskip_settings) -> None:
         taskip.default_client()
 
 
-def test_module_functions_use_the_default_client(taskip_settings, rsps) -> None:
+def test_module_functions_use_the_default_client(taskip_settings, rsps, db) -> None:
     listing = {"data": [contact_json(1), contact_json(2)],
                "meta": {"current_page": 1, "per_page": 100, "total": 2, "total_pages": 1}}
     rsps.add("GET", url("/contact"), json=listing)

@@ -18,6 +18,7 @@ CALLS = {
                       "access_level": "premium"},
     "list_companies": {"search": "ac", "page": 2, "limit": 30},
     "contact_ids_matching": {"search": "s", "sort": "email", "order": "desc", "page_size": 25},
+    "contacts_matching": {"search": "s", "sort": "email", "order": "desc", "page_size": 25},
 }
 
 

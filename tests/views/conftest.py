@@ -13,11 +13,11 @@ Tests that talk to a live sandbox (`api`, `shared_api`, `start_sandbox`, `sandbo
 import itertools
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from contacts.models import AuditEntry
-from contacts.roles import ROLE_GROUPS
+from tests.roles import staff_group
 from tests.views.fake_taskip import FakeTaskip
 
 SANDBOX_FIXTURES = {"api", "shared_api", "start_sandbox", "sandbox"}
@@ -41,7 +41,7 @@ def fake_taskip(monkeypatch, settings):
 def login_as(db):
     def login(role: str, *, client: Client | None = None) -> Client:
         user = User.objects.create_user(f"{role}-user", password="correct-horse-9")
-        user.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+        user.groups.add(staff_group(role))
         client = client or Client()
         client.force_login(user)
         return client

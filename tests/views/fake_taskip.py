@@ -18,6 +18,7 @@ a list), which call-by-call mocks can't express.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -178,6 +179,7 @@ class FakeTaskip:
         return taskip.ContactPage(
             contacts=tuple(rows[start:start + limit]), page=page, limit=limit, total=len(rows),
             total_pages=total_pages, has_next=page < total_pages, search=search or None,
+            fingerprint=hashlib.blake2b(repr(rows[start:start + limit]).encode()).hexdigest(),
         )  # fmt: skip
 
     def contact_ids_matching(self, *, search: str | None = None, sort: str | None = None,

@@ -201,11 +201,14 @@ def test_live_rejected_key_says_an_administrator_must_fix_it(shared_api, setting
 def test_live_rate_limited_api_says_when_to_retry(start_sandbox, settings, login_as):
     server = start_sandbox(rate_limit=2)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
+    settings.TASKIP_USER_SHARE = 1.0  # one user may spend the sandbox's whole window
     client = login_as("viewer")
     statuses = [client.get(f"/contacts/?search=a{n}").status_code for n in range(2)]
     assert statuses == [200, 200]
-    limited = client.get("/contacts/?search=b")
+    # Another user: the first one has used their share of the dashboard's own budget.
+    limited = login_as("editor").get("/contacts/?search=b")
     assert limited.status_code == 429
+    assert _alert(limited)[0] == "Too many requests to TaskIP"
     assert "Try again in" in _alert(limited)[1]
     assert int(limited["Retry-After"]) > 0
 

@@ -6,6 +6,7 @@ settings or database.
 
 import math
 import signal
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -15,14 +16,23 @@ from django.core.wsgi import get_wsgi_application
 from django.db import connections
 
 DEFAULT_DB = Path(settings.BASE_DIR) / "var" / "sandbox.sqlite3"
+# How long a stopping server lets requests under way finish before it exits anyway.
+DRAIN_SECONDS = 5.0
 
 
-class _Stop(Exception):
-    """Raised from the SIGTERM handler to leave serve_forever() the same way Ctrl-C does."""
+def _stop_on_signal(server):
+    """A handler for SIGTERM and SIGINT that ends serve_forever() at its next poll.
 
+    Raising from the handler instead would land wherever the main thread happens to be; inside
+    socketserver's accept-and-dispatch that is an `except Exception` which swallows the
+    exception and keeps serving. BaseServer.shutdown() waits for the loop to notice, so it runs
+    on a thread of its own.
+    """
 
-def _stop(signum, frame):
-    raise _Stop
+    def handler(signum, frame):
+        threading.Thread(target=server.shutdown, name="sandbox-stop", daemon=True).start()
+
+    return handler
 
 
 class Command(BaseCommand):
@@ -47,8 +57,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--secret-key",
             default=None,
-            help="The X-Secret-Key clients must send "
-            "(default: $TASKIP_SECRET_KEY or 'sandbox-secret').",
+            help="The X-Secret-Key clients must send. Prefer setting $TASKIP_SECRET_KEY "
+            "instead: a flag shows in the process list. If both are given, this flag wins "
+            "(default: $TASKIP_SECRET_KEY, else 'sandbox-secret').",
         )
         parser.add_argument(
             "--db",
@@ -83,6 +94,23 @@ class Command(BaseCommand):
             metavar="F",
             help="Answer this fraction (0..1) of API requests with a 503 (default 0).",
         )
+        support = parser.add_argument_group(
+            "test support", "Off by default; not part of TaskIP's API."
+        )
+        support.add_argument(
+            "--record",
+            default=None,
+            metavar="FILE",
+            help="Append one JSON line per request to FILE, written with its access-log line: "
+            '{"method", "target", "status", "body"}, body being the parsed JSON request body '
+            "or null. No header is recorded (so never the key); bodies are kept verbatim.",
+        )
+        support.add_argument(
+            "--allow-reset",
+            action="store_true",
+            help="Serve POST /_sandbox/reset (key required; answers 204): restore the database "
+            "to its state at start-up (after --seed), and forget rate-limit counts.",
+        )
 
     def handle(self, *args, **options):
         if not 0 <= options["port"] <= 65535:
@@ -106,39 +134,50 @@ class Command(BaseCommand):
         settings.SANDBOX_RATE_LIMIT_PER_MINUTE = options["rate_limit"]
         settings.SANDBOX_LATENCY_MS = options["latency_ms"]
         settings.SANDBOX_FAIL_RATE = options["fail_rate"]
+        settings.SANDBOX_ALLOW_RESET = options["allow_reset"]
 
-        self._prepare_database(options["seed"])
+        from sandbox.server import Recorder, make_server, public_url, warm_up, write_line
 
-        from sandbox.server import make_server, public_url, warm_up, write_line
+        try:
+            recorder = Recorder(options["record"]) if options["record"] else None
+        except OSError as exc:
+            raise CommandError(f"Cannot record to {options['record']}: {exc}") from exc
+        self._prepare_database(options["seed"], snapshot=options["allow_reset"])
 
         app = get_wsgi_application()
-        warm_up(app)
+        warm_up(app, settings.SANDBOX_SECRET_KEY)
         try:
-            server = make_server(options["host"], options["port"], app)
+            server = make_server(options["host"], options["port"], app, recorder)
         except OSError as exc:
             raise CommandError(
                 f"Cannot listen on {options['host']}:{options['port']}: {exc}"
             ) from exc
-        signal.signal(signal.SIGTERM, _stop)
+        stop = _stop_on_signal(server)
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
         # The socket is bound and listening, so connections queue from this moment on.
         write_line(f"sandbox listening on {public_url(server, options['host'])}")
         try:
             server.serve_forever(poll_interval=0.1)
-        except (KeyboardInterrupt, _Stop):
-            pass
         finally:
-            server.server_close()
+            server.server_close()  # no new connections
+            server.drain(DRAIN_SECONDS)  # answers still under way go out, saying "close"
             connections.close_all()
+            if recorder is not None:
+                recorder.close()
         write_line("sandbox stopped")
 
-    def _prepare_database(self, seed):
+    def _prepare_database(self, seed, snapshot):
         from sandbox.db import enable_wal
         from sandbox.reference_data import load_reference_data
+        from sandbox.reset import take_snapshot
         from sandbox.seed import seed_contacts
 
         enable_wal()
         call_command("migrate", verbosity=0, interactive=False)
         load_reference_data()
         seed_contacts(seed)
+        if snapshot:
+            take_snapshot()
         # Serving threads open their own connections; this one has done its job.
         connections.close_all()

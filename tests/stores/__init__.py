@@ -1,0 +1,1 @@
+"""Tests of the shared stores (PostgreSQL, Redis) and of several dashboard hosts sharing them."""
