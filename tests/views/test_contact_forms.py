@@ -10,7 +10,7 @@ from django.core import signing
 
 from contacts import taskip
 from contacts.views.edit import ORIGINAL_SALT
-from tests.views.dom import Page, as_post, attrs, triggered
+from tests.views.dom import Page, as_post, attrs, text, triggered
 from tests.views.fake_taskip import make_contact
 
 SECRET_PASSWORD = "pw-Zq8!never-shown"
@@ -24,6 +24,16 @@ def _edit_form(client, contact_id: int, query: str = "", **changes) -> tuple[str
     data = as_post(page.form_data(form))
     data.update({k: v if isinstance(v, list) else [v] for k, v in changes.items()})
     return attrs(form)["action"], data
+
+
+def _error_summary(page: Page) -> list[tuple[str | None, str]]:
+    """The items of the "There is a problem" summary atop a failed form: (link, message)."""
+    summary = page.by_role("alert", "There is a problem")
+    items = []
+    for item in page.find_all("li", within=summary):
+        links = page.find_all("a", within=item)
+        items.append((attrs(links[0])["href"] if links else None, text(item)))
+    return items
 
 
 # ---- edit ----------------------------------------------------------------------------------------
@@ -261,8 +271,10 @@ def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_
     response = client.post(action, data)
     page = Page(response)
     assert response.status_code == 422
-    assert "Fix the custom fields below." in page.alerts()
+    # The summary links the row's problem to the custom fields; the fieldset repeats it.
+    assert _error_summary(page) == [("#custom-fields", problem)]
     assert problem in page.alerts()
+    assert "Fix the custom fields below." not in page.text
     assert fake_taskip.writes() == []
 
 
@@ -384,7 +396,7 @@ def test_an_api_refusal_without_field_errors_is_shown_above_the_form(fake_taskip
         "The contact is locked.", status=422))
     response = client.post(action, data)
     assert response.status_code == 422
-    assert "The contact is locked." in Page(response).alerts()
+    assert _error_summary(Page(response)) == [(None, "The contact is locked.")]
 
 
 def test_an_api_refusal_on_save_lands_on_its_field(fake_taskip, login_as, audit_entries):
