@@ -342,6 +342,14 @@ def pytest_collection_modifyitems(items):
     windows, so under pytest-xdist each starts at once on a worker while the others run the rest
     of the suite beside it, instead of the run waiting for them at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if "MUTANT_UNDER_TEST" in os.environ:
+        # mutmut (make mutate) runs every test niced, as many at once as there are cores: a
+        # starved process misses any real-time bound, which fails the clean run or "kills" a
+        # mutant by chance. `make test` keeps these tests.
+        skip = pytest.mark.skip(reason="holds real time to a bound; not under mutmut")
+        for item in items:
+            if item.get_closest_marker("wallclock") is not None:
+                item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

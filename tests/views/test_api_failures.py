@@ -155,6 +155,7 @@ def test_retry_after_a_failed_read_repeats_the_read(fake_taskip, login_as):
 # ---- the real failures -------------------------------------------------------------------------
 
 
+@pytest.mark.wallclock  # real backoff sleeps inside the real 15 s deadline
 def test_live_nothing_listening_gives_503_in_the_layout(settings, login_as):
     settings.TASKIP_BASE_URL = f"http://127.0.0.1:{_free_port()}"
     response = login_as("viewer").get("/contacts/")
