@@ -132,6 +132,14 @@ def test_the_conflict_page_is_still_the_edit_form_of_what_is_saved_now(fake_task
     assert page.button("Save changes")
 
 
+def test_the_conflict_page_shows_portal_access_turned_off_meanwhile(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Mine")  # Jane has portal access
+    fake_taskip.change(2, position="Theirs", access_portal=False)
+    page = Page(client.post(action, data))
+    assert "checked" not in page.field("Client portal access")
+
+
 def test_keep_mine_after_a_conflict_saves_mine(fake_taskip, login_as):
     client = login_as("editor")
     action, data = _edit_form(client, 2, position="Mine")
