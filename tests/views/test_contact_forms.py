@@ -286,6 +286,14 @@ def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_
     assert fake_taskip.writes() == []
 
 
+def test_a_custom_field_name_of_191_characters_is_kept(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=["k" * 191], custom_value=["v"])
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"custom_fields": {"k" * 191: "v"}}}]
+
+
 def test_turning_portal_access_on_needs_a_password(fake_taskip, login_as):
     client = login_as("editor")
     action, data = _edit_form(client, 3, access_portal="on")  # contact 3 has no portal yet
