@@ -73,16 +73,34 @@ def test_a_transport_failure_names_its_kind_and_request(client, rsps, failure, e
 
 def test_a_log_line_says_how_long_the_attempt_took(client, rsps, fake_time, caplog) -> None:
     def slow(request):
-        fake_time.now += 0.25
+        fake_time.now += 1.0
         return 200, {}, json.dumps({"data": contact_json(7)})
 
     rsps.add_callback("GET", url("/contact/7"), callback=slow, content_type="application/json")
     with caplog.at_level(logging.INFO, logger="contacts.taskip"):
         client.get_contact(contact_id=7)
     (record,) = [r for r in caplog.records if r.name == "contacts.taskip"]
-    assert record.taskip_ms == 250
+    assert record.taskip_ms == 1000
     assert record.getMessage() == (
-        "taskip GET /api/public-v1/contact/7 -> 200 in 250 ms (attempt 1)")
+        "taskip GET /api/public-v1/contact/7 -> 200 in 1000 ms (attempt 1)")
+
+
+def test_a_deadline_reached_exactly_is_a_timeout_naming_the_request(make_client, rsps,
+                                                                    fake_time) -> None:
+    def late(seconds: float) -> None:  # wakes at exactly the deadline
+        fake_time.sleep(seconds * 4 / 3)
+
+    def unavailable(request):
+        fake_time.now += 0.5
+        return 503, {}, json.dumps(error_json(503))
+
+    client = make_client(deadline=1.0, sleep=late)  # backoff 0.375 s, slept as 0.5 s
+    rsps.add_callback("GET", url("/contact/7"), callback=unavailable)
+    with pytest.raises(taskip.TaskipTimeout) as caught:
+        client.get_contact(contact_id=7)
+    assert fake_time.now == 101.0 and len(rsps.calls) == 1
+    assert caught.value.message == "The TaskIP API did not answer in time."
+    assert (caught.value.method, caught.value.path) == ("GET", "/api/public-v1/contact/7")
 
 
 # ---- the client: each failure belongs to its request ---------------------------------------------

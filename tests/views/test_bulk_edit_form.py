@@ -59,3 +59,17 @@ def test_a_chosen_field_with_a_name_is_not_an_error(fake_taskip, login_as):
     assert response.status_code == 303
     assert Job.objects.get().params == {"fields": {"position": "CEO"},
                                         "custom_field": {"key": "tier", "remove": True}}
+
+
+def test_the_chosen_fields_alone_start_a_job_with_exactly_them(fake_taskip, login_as):
+    response = _confirm(login_as("editor"), company_id="5", timezone="Europe/Oslo",
+                        access_portal="0")
+    assert response.status_code == 303
+    assert Job.objects.get().params == {
+        "fields": {"company_id": 5, "timezone": "Europe/Oslo", "access_portal": 0}}
+
+
+def test_a_custom_field_set_to_nothing_is_set_empty(fake_taskip, login_as):
+    assert _confirm(login_as("editor"), custom_field_key="tier").status_code == 303
+    assert Job.objects.get().params == {"fields": {},
+                                        "custom_field": {"key": "tier", "value": ""}}

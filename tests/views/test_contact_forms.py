@@ -294,6 +294,14 @@ def test_a_custom_field_name_of_191_characters_is_kept(fake_taskip, login_as):
         {"contact_id": 2, "changes": {"custom_fields": {"k" * 191: "v"}}}]
 
 
+def test_a_value_posted_without_a_name_row_is_ignored(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=["tier"], custom_value=["gold", "stray"])
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"custom_fields": {"tier": "gold"}}}]
+
+
 def test_turning_portal_access_on_needs_a_password(fake_taskip, login_as):
     client = login_as("editor")
     action, data = _edit_form(client, 3, access_portal="on")  # contact 3 has no portal yet
