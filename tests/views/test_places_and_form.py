@@ -116,3 +116,14 @@ def test_a_failed_save_links_each_error_in_page_order(fake_taskip, login_as):
         ("#id_zip_code", "ZIP code: Ensure this value has at most 8 characters (it has 9)."),
         ("#custom-fields", "The value “orphan” needs a name."),
     ]
+
+
+def test_a_bad_typed_place_id_is_named_on_its_field(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, city_id="another", city_id_other="0")
+    response = client.post(action, data)
+    assert response.status_code == 422
+    assert Page(response).field_errors("ID of another city") == [
+        "Ensure this value is greater than or equal to 1.",
+        "Type the city's ID, or choose one from the list."]
+    assert fake_taskip.writes() == []
