@@ -127,3 +127,12 @@ def test_a_bad_typed_place_id_is_named_on_its_field(fake_taskip, login_as):
         "Ensure this value is greater than or equal to 1.",
         "Type the city's ID, or choose one from the list."]
     assert fake_taskip.writes() == []
+
+
+def test_the_password_and_typed_place_ids_show_only_when_their_switch_asks(fake_taskip,
+                                                                          login_as):
+    page = Page(login_as("editor").get("/contacts/2/edit/"))
+    shown = {(a.get("data-show-when"), a.get("data-show-value"))
+             for a in map(attrs, page.find_all("div", class_="field")) if "data-show-when" in a}
+    assert shown == {("id_access_portal", None), ("id_country_id", "another"),
+                     ("id_state_id", "another"), ("id_city_id", "another")}
