@@ -136,3 +136,11 @@ def test_the_password_and_typed_place_ids_show_only_when_their_switch_asks(fake_
              for a in map(attrs, page.find_all("div", class_="field")) if "data-show-when" in a}
     assert shown == {("id_access_portal", None), ("id_country_id", "another"),
                      ("id_state_id", "another"), ("id_city_id", "another")}
+
+
+def test_place_id_one_is_a_place(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, country_id="1")
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"country_id": 1}}]
