@@ -706,6 +706,11 @@ def test_company_picker_without_search_lists_all(fake_taskip, login_as):
     assert fake_taskip.calls_to("list_companies") == [{"search": None, "page": 1, "limit": 100}]
 
 
+def test_the_edit_form_asks_for_one_full_page_of_companies(fake_taskip, login_as):
+    login_as("editor").get("/contacts/2/edit/")
+    assert fake_taskip.calls_to("list_companies") == [{"search": None, "page": 1, "limit": 100}]
+
+
 # ---- validation failures against the live service: the contact is left alone ----------------
 
 
