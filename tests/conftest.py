@@ -336,12 +336,28 @@ class SandboxLauncher:
         )
 
 
+# Fixtures that start a real PostgreSQL or redis-server (tests/stores/servers.py).
+STORE_SERVER_FIXTURES = {"postgres_server", "redis_server", "postgres_alias", "redis_url"}
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """Tests marked `slow` first (after any shuffling): they mostly wait on TaskIP's rate-limit
     windows, so under pytest-xdist each starts at once on a worker while the others run the rest
     of the suite beside it, instead of the run waiting for them at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if "MUTANT_UNDER_TEST" in os.environ:
+        # mutmut (make mutate) runs every test niced, as many at once as there are cores: a
+        # starved process misses any real-time bound, which fails the clean run or "kills" a
+        # mutant by chance. Nor does it start PostgreSQL or Redis servers: those are the store
+        # tests' work. `make test` keeps all of these.
+        skip_timed = pytest.mark.skip(reason="holds real time to a bound; not under mutmut")
+        skip_store = pytest.mark.skip(reason="needs a real store server; not under mutmut")
+        for item in items:
+            if item.get_closest_marker("wallclock") is not None:
+                item.add_marker(skip_timed)
+            elif STORE_SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+                item.add_marker(skip_store)
 
 
 @pytest.fixture(scope="session")

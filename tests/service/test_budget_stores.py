@@ -163,6 +163,7 @@ print(drawn, flush=True)
 MOST = 150
 
 
+@pytest.mark.wallclock  # both processes must get CPU while the window is open
 def test_two_processes_drawing_from_one_sqlite_file_never_take_more_than_the_window(
         sqlite_file) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",

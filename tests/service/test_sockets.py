@@ -107,6 +107,7 @@ def real_client(base_url: str, **overrides) -> taskip.TaskipClient:
 # ---- a server that never answers ---------------------------------------------------------
 
 
+@pytest.mark.wallclock
 def test_silent_server_times_out_within_the_deadline(raw_server) -> None:
     server = raw_server(silent)
     client = real_client(server.url, deadline=1.0)
@@ -121,6 +122,7 @@ def test_silent_server_times_out_within_the_deadline(raw_server) -> None:
     assert_no_secret(caught.value)
 
 
+@pytest.mark.wallclock
 def test_deadline_cuts_a_long_read_timeout_short(raw_server) -> None:
     server = raw_server(silent)
     client = real_client(server.url, timeout=(0.2, 30.0), deadline=0.3, max_retries=0)
@@ -168,6 +170,7 @@ def test_post_is_not_resent_after_a_hang_up(handle, raw_server) -> None:
 # ---- nothing listening -------------------------------------------------------------------
 
 
+@pytest.mark.wallclock
 def test_nothing_listening_is_unavailable_fast(closed_port) -> None:
     slept: list[float] = []
     client = real_client(f"http://127.0.0.1:{closed_port}", sleep=slept.append)

@@ -16,6 +16,7 @@ only the finding by role and accessible name is written out below, because Djang
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 
 from django.test.html import Element, RootElement, parse_html
@@ -194,6 +195,12 @@ class Page:
                 messages += [text(li) for li in self.find_all("li", within=node)]
         return messages
 
+    def field_help(self, label: str) -> str:
+        """The help text announced for the field labelled `label` (aria-describedby)."""
+        described = self.field(label).get("aria-describedby") or ""
+        helps = [self.by_id(ref) for ref in described.split() if ref.endswith("_helptext")]
+        return " ".join(text(node) for node in helps if node is not None)
+
     def options(self, within: Element | None = None) -> list[tuple[str, str, bool]]:
         """(value, label, selected) of every <option>."""
         return [
@@ -280,6 +287,14 @@ class Page:
     @property
     def text(self) -> str:
         return text(self.root)
+
+
+def triggered(response) -> set[str]:
+    """The client-side events an htmx answer triggers (HX-Trigger, JSON or a plain list)."""
+    value = response.headers.get("HX-Trigger", "")
+    if value.startswith("{"):
+        return set(json.loads(value))
+    return {name.strip() for name in value.split(",") if name.strip()}
 
 
 def as_post(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:

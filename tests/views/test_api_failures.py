@@ -10,18 +10,29 @@ import socket
 import pytest
 
 from contacts import taskip
-from tests.views.dom import Page, text
+from contacts.taskip.budget import BudgetExceeded
+from tests.views.dom import Page, text, triggered
 
 ERRORS = [
-    (taskip.TaskipUnavailable(), 503, "The TaskIP API is unavailable"),
-    (taskip.TaskipTimeout(), 504, "The TaskIP API is not answering"),
-    (taskip.TaskipRateLimited(retry_after=7.2), 429, "Too many requests to TaskIP"),
-    (taskip.TaskipUnauthorized(status=401), 502, "The dashboard's API key was rejected"),
-    (taskip.TaskipNotFound(status=404), 404, "Contact not found"),
+    (taskip.TaskipUnavailable(), 503, "The TaskIP API is unavailable",
+     "The TaskIP API can't be reached right now. Try again in a moment."),
+    (taskip.TaskipTimeout(), 504, "The TaskIP API is not answering",
+     "The TaskIP API took too long to answer. Nothing was changed by this page; try again."),
+    (taskip.TaskipRateLimited(retry_after=7.2), 429, "Too many requests to TaskIP",
+     "TaskIP's request limit was reached. Try again in 8 seconds."),
+    (taskip.TaskipUnauthorized(status=401), 502, "The dashboard's API key was rejected",
+     "TaskIP rejected the dashboard's API key. An administrator must fix the dashboard's "
+     "TASKIP_SECRET_KEY setting; signing in again will not help."),
+    (taskip.TaskipNotFound(status=404), 404, "Contact not found",
+     "That contact does not exist in TaskIP (any more)."),
     (taskip.TaskipValidationError(status=422, field_errors={"limit": ["Too big."]}), 422,
-     "TaskIP refused the request"),
-    (taskip.TaskipBadResponse(), 502, "TaskIP gave an unexpected answer"),
-    (taskip.TaskipConflict(status=409), 502, "TaskIP gave an unexpected answer"),
+     "TaskIP refused the request", "TaskIP said the request was not valid: limit: Too big."),
+    (taskip.TaskipBadResponse(), 502, "TaskIP gave an unexpected answer",
+     "The TaskIP API answered in a way the dashboard did not understand. Try again; if it "
+     "keeps happening, tell an administrator."),
+    (taskip.TaskipConflict(status=409), 502, "TaskIP gave an unexpected answer",
+     "The TaskIP API answered in a way the dashboard did not understand. Try again; if it "
+     "keeps happening, tell an administrator."),
 ]
 
 
@@ -39,20 +50,24 @@ def _alert(response) -> tuple[str, str, str]:
             page.link("Try again", within=alert)["href"])
 
 
-@pytest.mark.parametrize(("error", "status", "title"), ERRORS, ids=lambda v: type(v).__name__)
-def test_each_taskip_error_is_a_page_in_the_layout(fake_taskip, login_as, error, status, title):
+@pytest.mark.parametrize(("error", "status", "title", "explanation"), ERRORS,
+                         ids=lambda v: type(v).__name__)
+def test_each_taskip_error_is_a_page_in_the_layout(fake_taskip, login_as, error, status, title,
+                                                   explanation):
     fake_taskip.fail("list_contacts", error)
     response = login_as("viewer").get("/contacts/?search=x")
     page = Page(response)
     assert response.status_code == status
-    assert _alert(response)[0] == title
+    assert _alert(response) == (title, explanation, "/contacts/?search=x")
     assert page.link("TaskIP admin")["href"] == "/contacts/"  # the dashboard's own layout
     assert page.button("Log out")
     assert "no-store" in response["Cache-Control"]
 
 
-@pytest.mark.parametrize(("error", "status", "title"), ERRORS, ids=lambda v: type(v).__name__)
-def test_htmx_failures_are_shown_in_place(fake_taskip, login_as, error, status, title):
+@pytest.mark.parametrize(("error", "status", "title", "explanation"), ERRORS,
+                         ids=lambda v: type(v).__name__)
+def test_htmx_failures_are_shown_in_place(fake_taskip, login_as, error, status, title,
+                                          explanation):
     fake_taskip.fail("list_contacts", error)
     response = login_as("viewer").get(
         "/contacts/?search=x",
@@ -61,10 +76,35 @@ def test_htmx_failures_are_shown_in_place(fake_taskip, login_as, error, status, 
     )
     assert response.status_code == status
     assert response["HX-Retarget"] == "#api-status" and response["HX-Reswap"] == "innerHTML"
-    assert "dialog:close" in response["HX-Trigger"]
+    assert triggered(response) == {"dialog:close"}
     assert Page(response).find_all("html") == []
     title_shown, _, retry = _alert(response)
     assert title_shown == title and retry == "http://testserver/contacts/?search=x"
+
+
+def test_htmx_failure_without_a_current_url_retries_the_list(fake_taskip, login_as):
+    fake_taskip.fail("get_contact", taskip.TaskipUnavailable())
+    response = login_as("viewer").get("/contacts/2/", headers={"HX-Request": "true"})
+    assert _alert(response)[2] == "/contacts/"
+
+
+def test_a_rate_limit_without_a_wait_suggests_a_minute(fake_taskip, login_as):
+    fake_taskip.fail("list_contacts", taskip.TaskipRateLimited())
+    response = login_as("viewer").get("/contacts/")
+    assert _alert(response)[1] == "TaskIP's request limit was reached. Try again in 60 seconds."
+    assert "Retry-After" not in response
+
+
+@pytest.mark.parametrize(("retry_after", "wait"), [(12.5, "13"), (0.2, "1")])
+def test_a_spent_user_share_is_the_dashboards_own_429(fake_taskip, login_as, retry_after, wait):
+    fake_taskip.fail("list_contacts", BudgetExceeded(retry_after=retry_after))
+    response = login_as("viewer").get("/contacts/")
+    assert response.status_code == 429
+    title, explanation, _ = _alert(response)
+    assert title == "Slow down"
+    assert "This is the dashboard's own limit" in explanation
+    assert explanation.endswith(f"Try again in {wait} seconds.")
+    assert response["Retry-After"] == wait
 
 
 def test_a_rate_limit_says_when_to_retry(fake_taskip, login_as):
@@ -115,6 +155,7 @@ def test_retry_after_a_failed_read_repeats_the_read(fake_taskip, login_as):
 # ---- the real failures -------------------------------------------------------------------------
 
 
+@pytest.mark.wallclock  # real backoff sleeps inside the real 15 s deadline
 def test_live_nothing_listening_gives_503_in_the_layout(settings, login_as):
     settings.TASKIP_BASE_URL = f"http://127.0.0.1:{_free_port()}"
     response = login_as("viewer").get("/contacts/")

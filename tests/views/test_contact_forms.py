@@ -9,7 +9,8 @@ import pytest
 from django.core import signing
 
 from contacts import taskip
-from tests.views.dom import Page, as_post, attrs
+from contacts.views.edit import ORIGINAL_SALT
+from tests.views.dom import Page, as_post, attrs, text, triggered
 from tests.views.fake_taskip import make_contact
 
 SECRET_PASSWORD = "pw-Zq8!never-shown"
@@ -23,6 +24,16 @@ def _edit_form(client, contact_id: int, query: str = "", **changes) -> tuple[str
     data = as_post(page.form_data(form))
     data.update({k: v if isinstance(v, list) else [v] for k, v in changes.items()})
     return attrs(form)["action"], data
+
+
+def _error_summary(page: Page) -> list[tuple[str | None, str]]:
+    """The items of the "There is a problem" summary atop a failed form: (link, message)."""
+    summary = page.by_role("alert", "There is a problem")
+    items = []
+    for item in page.find_all("li", within=summary):
+        links = page.find_all("a", within=item)
+        items.append((attrs(links[0])["href"] if links else None, text(item)))
+    return items
 
 
 # ---- edit ----------------------------------------------------------------------------------------
@@ -109,6 +120,24 @@ def test_concurrent_change_to_the_same_field_is_not_overwritten(fake_taskip, log
     assert client.post(action, retry).status_code == 302
     assert fake_taskip.writes() == []
     assert fake_taskip.contacts[2].position == "Theirs"
+
+
+def test_the_conflict_page_is_still_the_edit_form_of_what_is_saved_now(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 3, position="Mine")
+    fake_taskip.change(3, position="Theirs", access_portal=True)
+    page = Page(client.post(action, data))
+    assert "checked" in page.field("Client portal access")
+    assert page.all_by_role("checkbox", "Invite client") == []
+    assert page.button("Save changes")
+
+
+def test_the_conflict_page_shows_portal_access_turned_off_meanwhile(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Mine")  # Jane has portal access
+    fake_taskip.change(2, position="Theirs", access_portal=False)
+    page = Page(client.post(action, data))
+    assert "checked" not in page.field("Client portal access")
 
 
 def test_keep_mine_after_a_conflict_saves_mine(fake_taskip, login_as):
@@ -208,6 +237,190 @@ def test_duplicate_custom_field_names_are_rejected(fake_taskip, login_as):
     assert response.status_code == 422
     assert "The name “a” is used twice." in page.alerts()
     assert fake_taskip.writes() == []
+
+
+# ---- what the edit form checks before any call ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("keys", "values", "sent"),
+    [
+        (["tier", "", "source"], ["silver", "", "fair"], None),  # a blank row is left out
+        (["tier", "source", "flag"], ["silver", "fair", ""],
+         {"tier": "silver", "source": "fair", "flag": ""}),  # a name without a value is kept
+        (["tier", "source", "x"], ["silver", "fair"], {"tier": "silver", "source": "fair",
+                                                      "x": ""}),  # fewer values than names
+        (["k" * 191], ["v"], {"k" * 191: "v"}),
+        (["tier", "source"], ["silver", "fair", "stray"], None),  # more values than names
+    ],
+    ids=["blank row", "empty value", "missing value", "longest name", "stray value"],
+)
+def test_custom_field_rows_become_what_is_sent(fake_taskip, login_as, keys, values, sent):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=keys, custom_value=values)
+    assert client.post(action, data).status_code == 302
+    expected = [] if sent is None else [{"contact_id": 2, "changes": {"custom_fields": sent}}]
+    assert fake_taskip.calls_to("update_contact") == expected
+
+
+@pytest.mark.parametrize(
+    ("keys", "values", "problem"),
+    [
+        (["tier", ""], ["silver", "orphan value"], "The value “orphan value” needs a name."),
+        ([""], ["y" * 50], f"The value “{'y' * 40}” needs a name."),
+        (["k" * 192], ["v"], "Custom field names are at most 191 characters."),
+    ],
+    ids=["value without a name", "long value without a name", "name too long"],
+)
+def test_bad_custom_field_rows_are_named_and_nothing_is_sent(fake_taskip, login_as, keys,
+                                                             values, problem):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=keys, custom_value=values)
+    response = client.post(action, data)
+    page = Page(response)
+    assert response.status_code == 422
+    # The summary links the row's problem to the custom fields; the fieldset repeats it.
+    assert _error_summary(page) == [("#custom-fields", problem)]
+    assert problem in page.alerts()
+    assert "Fix the custom fields below." not in page.text
+    assert fake_taskip.writes() == []
+
+
+def test_a_custom_field_name_of_191_characters_is_kept(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=["k" * 191], custom_value=["v"])
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"custom_fields": {"k" * 191: "v"}}}]
+
+
+def test_a_value_posted_without_a_name_row_is_ignored(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, custom_key=["tier"], custom_value=["gold", "stray"])
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"custom_fields": {"tier": "gold"}}}]
+
+
+def test_turning_portal_access_on_needs_a_password(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 3, access_portal="on")  # contact 3 has no portal yet
+    response = client.post(action, data)
+    page = Page(response)
+    assert response.status_code == 422
+    assert page.field_errors("Password") == ["A password is needed to give portal access."]
+    assert page.field_help("Password").startswith("6 to 191 characters.")
+    assert fake_taskip.writes() == []
+
+
+def test_keeping_portal_access_needs_no_new_password(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Chief")  # Jane already has portal access
+    assert client.post(action, data).status_code == 302
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"position": "Chief"}}]
+
+
+def test_turning_portal_access_off_sends_zero(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2)
+    del data["access_portal"]
+    client.post(action, data)
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"access_portal": 0}}]
+    sent = fake_taskip.calls_to("update_contact")[0]["changes"]["access_portal"]
+    assert type(sent) is int  # the API's 0|1, not JSON false
+
+
+def test_a_typed_password_is_asked_for_again_after_a_refusal(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, password=SECRET_PASSWORD, zip_code="123456789")
+    page = Page(client.post(action, data))
+    assert page.field_help("Password") == (
+        "For safety the password is not shown again: type it again to save it.")
+
+
+def test_line_breaks_typed_in_details_are_sent_as_newlines(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, details="first\r\nsecond")
+    client.post(action, data)
+    assert fake_taskip.calls_to("update_contact") == [
+        {"contact_id": 2, "changes": {"details": "first\nsecond"}}]
+
+
+def test_line_breaks_saved_as_crlf_are_not_an_edit(fake_taskip, login_as):
+    fake_taskip.change(2, details="first\r\nsecond")
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, details="first\r\nsecond")
+    client.post(action, data)
+    assert fake_taskip.writes() == []
+
+
+def test_a_custom_field_without_a_value_shows_empty(fake_taskip, login_as):
+    fake_taskip.contacts[3] = make_contact(3, "Ann", "Lee", custom_fields={"note": None})
+    page = Page(login_as("editor").get("/contacts/3/edit/"))
+    assert (page.field("Name 1")["value"], page.field("Value 1")["value"]) == ("note", "")
+
+
+def test_spaces_around_a_saved_value_are_not_an_edit(fake_taskip, login_as):
+    fake_taskip.change(2, position=" CTO ")
+    client = login_as("editor")
+    action, data = _edit_form(client, 2)
+    client.post(action, data)
+    assert fake_taskip.writes() == []
+
+
+def test_someone_else_making_the_same_change_is_no_conflict(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Chief")
+    fake_taskip.change(2, position="Chief")
+    assert client.post(action, data).status_code == 302
+
+
+def test_a_company_missing_from_the_picker_stays_selectable(fake_taskip, login_as):
+    fake_taskip.contacts[3] = make_contact(3, "Ann", "Lee", company_id=9)
+    page = Page(login_as("editor").get("/contacts/3/edit/"))
+    assert page.options(page.find("select", id="id_company_id")) == [
+        ("", "—", False), ("3", "Tech Solutions", False), ("5", "Acme Corp", False),
+        ("7", "Marketing Pro", False), ("9", "Company 9", True)]  # fmt: skip
+
+
+def test_a_refused_new_contact_keeps_its_unlisted_company(fake_taskip, login_as):
+    response = login_as("editor").post("/contacts/new/", {"first_name": "A", "email": "bad",
+                                                          "company_id": "9"})
+    page = Page(response)
+    assert ("9", "Company 9", True) in page.options(page.find("select", id="id_company_id"))
+
+
+def test_the_edit_form_links_back_to_the_list_it_came_from(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/2/edit/?search=an&sort=name&order=desc"))
+    back = "/contacts/?search=an&sort=name&order=desc"
+    assert page.link("← Back to contacts")["href"] == back
+    assert page.link("Cancel")["href"] == back
+
+
+def test_a_new_contact_form_carries_no_original(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/new/"))
+    assert "original" not in dict(page.form_data(page.form(class_="contact-form")))
+
+
+def test_an_original_that_is_not_a_contact_is_refused(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="X")
+    data["original"] = [signing.dumps(["not", "a", "dict"], salt=ORIGINAL_SALT)]
+    response = client.post(action, data)
+    assert response.status_code == 302 and response["Location"] == action
+    assert fake_taskip.writes() == []
+
+
+def test_an_api_refusal_without_field_errors_is_shown_above_the_form(fake_taskip, login_as):
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, position="Kept")
+    fake_taskip.fail("update_contact", taskip.TaskipValidationError(
+        "The contact is locked.", status=422))
+    response = client.post(action, data)
+    assert response.status_code == 422
+    assert _error_summary(Page(response)) == [(None, "The contact is locked.")]
 
 
 def test_an_api_refusal_on_save_lands_on_its_field(fake_taskip, login_as, audit_entries):
@@ -354,6 +567,18 @@ def test_invite_dialog_offers_the_apis_choices(fake_taskip, login_as):
 
 
 @pytest.mark.parametrize(
+    ("query", "cancel"),
+    [("?search=an", "/contacts/?search=an"), ("?from=detail&search=an", "/contacts/3/?search=an")],
+)
+def test_cancelling_an_invitation_goes_back_where_it_came_from(fake_taskip, login_as, query,
+                                                                cancel):
+    page = Page(login_as("editor").get(f"/contacts/3/invite/{query}",
+                                       headers={"HX-Request": "true"}))
+    assert page.link("Cancel")["href"] == cancel
+    assert attrs(page.form())["action"] == f"/contacts/3/invite/{query}"
+
+
+@pytest.mark.parametrize(
     ("typed", "sent"),
     [
         ({"message": "Welcome!", "send_email": "on", "access_level": "premium"},
@@ -369,7 +594,7 @@ def test_the_whole_invitation_reaches_the_api(fake_taskip, login_as, audit_entri
     )
     assert response.status_code == 200
     assert fake_taskip.calls_to("invite_client") == [{"contact_id": 3, **sent}]
-    assert "dialog:close" in response["HX-Trigger"] and response["HX-Reswap"] == "none"
+    assert triggered(response) == {"dialog:close"} and response["HX-Reswap"] == "none"
     assert Page(response).messages() == ["Invitation sent to Anna."]
     assert audit_entries() == [("editor-user", "invite", [3], [], "success",
                                 f"access_level={sent['access_level']}")]
@@ -391,6 +616,9 @@ def test_invite_with_a_bad_access_level_stays_in_the_dialog(fake_taskip, login_a
     )
     page = Page(response)
     assert response.status_code == 422
+    # Only the form comes back: it replaces itself inside the dialog that is already open.
+    assert page.find_all("dialog") == [] and page.find_all("html") == []
+    assert attrs(page.form())["hx-swap"] == "outerHTML"
     assert page.field_errors("Access level") == [
         "Select a valid choice. platinum is not one of the available choices."
     ]
@@ -475,6 +703,11 @@ def test_company_picker_without_search_lists_all(fake_taskip, login_as):
     assert Page(response).options() == [
         ("", "—", False), ("3", "Tech Solutions", False), ("5", "Acme Corp", True),
         ("7", "Marketing Pro", False)]  # fmt: skip
+    assert fake_taskip.calls_to("list_companies") == [{"search": None, "page": 1, "limit": 100}]
+
+
+def test_the_edit_form_asks_for_one_full_page_of_companies(fake_taskip, login_as):
+    login_as("editor").get("/contacts/2/edit/")
     assert fake_taskip.calls_to("list_companies") == [{"search": None, "page": 1, "limit": 100}]
 
 

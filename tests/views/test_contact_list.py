@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from contacts import list_cache
-from tests.views.dom import Page, as_post, attrs, text
+from tests.views.dom import Page, as_post, attrs, text, triggered
 from tests.views.fake_taskip import Call
 
 HTMX_RESULTS = {"HX-Request": "true", "HX-Target": "results"}
@@ -177,6 +177,17 @@ def test_page_past_the_end_shows_the_last_page(fake_taskip, login_as):
     assert _names(response)[-1] == fake_taskip.contacts[200].full_name
 
 
+def test_a_page_that_exists_is_fetched_once(fake_taskip, login_as):
+    login_as("viewer").get("/contacts/?search=zzzznotaname")
+    assert [c["page"] for c in fake_taskip.calls_to("list_contacts")] == [1]
+
+
+def test_the_second_page_past_the_end_falls_back_to_the_first(fake_taskip, login_as):
+    response = login_as("viewer").get("/contacts/?search=smith&page=2")
+    assert [c["page"] for c in fake_taskip.calls_to("list_contacts")] == [2, 1]
+    assert _names(response) == ["Jane Smith"]
+
+
 def test_a_long_search_is_trimmed_to_what_taskip_accepts(fake_taskip, login_as):
     typed = "x" * 195
     response = login_as("viewer").get(f"/contacts/?search={typed}")
@@ -308,7 +319,7 @@ def test_htmx_bulk_delete_rerenders_the_list_and_closes_the_dialog(fake_taskip, 
     page = Page(response)
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#results" and response["HX-Reswap"] == "outerHTML"
-    assert "dialog:close" in response["HX-Trigger"]
+    assert triggered(response) == {"dialog:close"}
     assert page.messages() == ["2 contacts deleted"]
     assert attrs(page.by_id("messages"))["hx-swap-oob"] == "innerHTML"
     assert page.name_of(page.table()) == "198 contacts, page 1 of 10"
