@@ -144,3 +144,15 @@ def test_place_id_one_is_a_place(fake_taskip, login_as):
     assert client.post(action, data).status_code == 302
     assert fake_taskip.calls_to("update_contact") == [
         {"contact_id": 2, "changes": {"country_id": 1}}]
+
+
+def test_a_failed_save_keeps_offering_the_place_that_was_posted(fake_taskip, login_as):
+    # A place id the dashboard has no name for yet (a list answer left it out) stays chosen on
+    # the re-rendered form, not swapped for the contact's saved place.
+    client = login_as("editor")
+    action, data = _edit_form(client, 2, country_id="57", email="nope")
+    page = Page(client.post(action, data))
+    assert page.field_errors("Email") == ["Enter a valid email address."]
+    chosen = [(value, label) for value, label, selected in _places(page, "country") if selected]
+    assert chosen == [("57", "ID 57 (name not known yet)")]
+    assert fake_taskip.writes() == []
