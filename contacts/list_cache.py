@@ -11,8 +11,9 @@ never shows that user a page fetched before their own change.
 When an entry runs out, the requests for it that arrive in one process while its API call is
 under way wait for that call instead of each making their own (docs/architecture.md,
 "Caching"): under 32 staff on 4 processes, each expiry otherwise sent about six calls at once,
-which queued at TaskIP and made most of the slowest 5% of page views. Nobody is shown a page
-older than its lifetime, and a request only joins a call that began after its user's last write.
+which queued at TaskIP (in one bench run: 7 times fewer API calls, p95 364 -> 284 ms). Nobody
+is shown a page older than its lifetime, and a request only joins a call that began after its
+user's last write.
 """
 
 import threading

@@ -148,7 +148,7 @@ def rows(contacts: Iterable, *, columns: Columns, can: Mapping[str, bool],
          query_string: str) -> Iterator[list[SafeString]]:
     """Each contact's cells, made in Python as the admin's `items_for_result` makes a changelist
     row's: the same row through the template engine (four `{% url %}`, an `if` and a `title` per
-    cell) took about 9.8 ms for 50 rows against 3 ms here; docs/architecture.md, "Budgets".
+    cell) took about 9.8 ms for 50 rows against about 7 here; docs/architecture.md, "Budgets".
 
     A generator, so a page whose rendered rows are cached never makes them.
     """

@@ -129,7 +129,7 @@ def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
 def _fingerprint(body: Mapping[str, Any]) -> str:
     try:
         encoded = orjson.dumps(body)
-    except orjson.JSONEncodeError:  # e.g. an integer past 64 bits, which json.loads accepts
+    except orjson.JSONEncodeError:  # e.g. a lone surrogate, which only json.loads accepts
         return ""
     return hashlib.blake2b(encoded, digest_size=16).hexdigest()
 

@@ -40,14 +40,14 @@ def _custom_keys(contacts) -> set[str]:
     return {key for contact in contacts for key in contact.custom_fields}
 
 
-def _rows_key(page: taskip.ContactPage, state: ListState, can: dict, columns) -> str:
+def _rows_key(page: taskip.ContactPage, query_string: str, can: dict, columns) -> str:
     """What a page's rendered rows depend on: the answer they were made from, the links' query
     string, what the user may do, and their columns. Empty (not cached) for an answer without a
     fingerprint."""
     if not page.fingerprint:
         return ""
     allowed = ",".join(sorted(action for action, ok in can.items() if ok))
-    return f"{page.fingerprint}|{state.query_string()}|{allowed}|{','.join(columns.keys)}"
+    return f"{page.fingerprint}|{query_string}|{allowed}|{','.join(columns.keys)}"
 
 
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
@@ -62,7 +62,7 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     return {
         "page": page,
         "rows": list_columns.rows(contacts, columns=columns, can=can, query_string=query_string),
-        "rows_key": _rows_key(page, state, can, columns),
+        "rows_key": _rows_key(page, query_string, can, columns),
         "rows_seconds": ROWS_SECONDS,
         "columns": columns,
         "show": columns.show,

@@ -66,18 +66,9 @@ def postgres_alias(postgres_server, django_db_blocker) -> Iterator[str]:
     """A database of its own on the suite's PostgreSQL, holding the budget's table."""
     alias = f"budget_{uuid.uuid4().hex[:12]}"  # a new alias: connections are cached per alias
     postgres_url = postgres_server.create_database(alias)
-    connections.settings[alias] = {**copy.deepcopy(connections.settings["default"]),
-                                   **environ.Env.db_url_config(postgres_url), "OPTIONS": {},
-                                   "TEST": {}}
-    with django_db_blocker.unblock(), connections[alias].schema_editor() as editor:
-        editor.create_model(ApiBudget)
-    try:
-        yield alias
-    finally:
-        with django_db_blocker.unblock():
-            connections[alias].close()
-        del connections[alias]  # this thread's wrapper, so the alias is gone for good
-        del connections.settings[alias]
+    yield from _budget_database(alias, {**copy.deepcopy(connections.settings["default"]),
+                                        **environ.Env.db_url_config(postgres_url),
+                                        "OPTIONS": {}, "TEST": {}}, django_db_blocker)
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +82,13 @@ def sqlite_alias(tmp_path_factory, django_db_blocker) -> Iterator[str]:
         settings_dict.update(ENGINE="django.db.backends.sqlite3", OPTIONS={
             "transaction_mode": "IMMEDIATE", "timeout": 10,
             "init_command": "PRAGMA journal_mode=WAL;"})
-    connections.settings[alias] = {**settings_dict, "NAME": str(path), "TEST": {}}
+    yield from _budget_database(alias, {**settings_dict, "NAME": str(path), "TEST": {}},
+                                django_db_blocker)
+
+
+def _budget_database(alias: str, settings_dict: dict, django_db_blocker) -> Iterator[str]:
+    """Registers `alias`, makes the budget's table there, and removes both afterwards."""
+    connections.settings[alias] = settings_dict
     with django_db_blocker.unblock(), connections[alias].schema_editor() as editor:
         editor.create_model(ApiBudget)
     try:
@@ -99,7 +96,7 @@ def sqlite_alias(tmp_path_factory, django_db_blocker) -> Iterator[str]:
     finally:
         with django_db_blocker.unblock():
             connections[alias].close()
-        del connections[alias]
+        del connections[alias]  # this thread's wrapper, so the alias is gone for good
         del connections.settings[alias]
 
 
