@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
 
+from .widgets import LongSelect
+
 ACCESS_LEVELS = [("basic", "Basic"), ("standard", "Standard"), ("premium", "Premium")]
 
 # The writable contact fields, in the order the API document's create table lists them.
@@ -75,7 +77,7 @@ class ContactForm(forms.Form):
                                        min_value=1, help_text="TaskIP's ID for the city.")
     address = forms.CharField(max_length=191, required=False)
     zip_code = forms.CharField(max_length=8, required=False, label="ZIP code")
-    timezone = forms.ChoiceField(required=False, label="Time zone")
+    timezone = forms.ChoiceField(required=False, label="Time zone", widget=LongSelect)
     details = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     access_portal = forms.BooleanField(required=False, label="Client portal access",
                                        template_name=CHECKBOX_TEMPLATE)
@@ -204,7 +206,7 @@ class BulkEditForm(forms.Form):
     company_id = forms.IntegerField(label="Company", required=False, min_value=1,
                                     widget=forms.Select)
     position = forms.CharField(max_length=191, required=False)
-    timezone = forms.ChoiceField(required=False, label="Time zone")
+    timezone = forms.ChoiceField(required=False, label="Time zone", widget=LongSelect)
     access_portal = forms.TypedChoiceField(
         required=False, label="Client portal access", coerce=int, empty_value=None,
         choices=[("", "Leave as it is"), ("0", "Turn off")],
