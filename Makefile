@@ -26,9 +26,11 @@ $(UV):
 	python3 -m venv .tools
 	.tools/bin/pip install -q uv==$(UV_VERSION)
 
-# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set (as on this machine) every
-# process would otherwise compile Django and the rest from source, 2.4 s per start against 0.6 s,
-# and a test run starts dozens (xdist workers, sandboxes, db_workers, gunicorn hosts).
+# Bytecode compiled once at install, and caches written: where PYTHONDONTWRITEBYTECODE is set (as
+# on this machine) every process would compile Django and the rest from source, 2.4 s per start
+# against 0.6 s, and pytest would rewrite the asserts of every plugin's modules (hypothesis,
+# schemathesis: 330 modules, ~3 s) in each of its workers. A test run starts dozens of processes.
+unexport PYTHONDONTWRITEBYTECODE
 install: $(UV)
 	$(UV) sync --frozen --compile-bytecode --python "$(PYTHON)"
 	$(PY) -m compileall -q taskip_admin contacts sandbox tests manage.py

@@ -14,6 +14,8 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.engine import Status, events
 
+pytestmark = pytest.mark.slow  # seconds of work: started first, beside the rest
+
 # Only what the contract promises: no server errors, and answers that match the document.
 # positive_data_acceptance is off on purpose: a schema-valid body may still name a company id
 # that does not exist, which is a correct 422. Stateful runs are left out to keep this short.

@@ -17,6 +17,8 @@ import pytest
 import requests
 from sandbox_http import Client, new_contact
 
+pytestmark = pytest.mark.slow  # seconds of work: started first, beside the rest
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PINNED_FLAGS = [
     "--host",

@@ -13,6 +13,8 @@ from contacts import taskip
 from contacts.taskip.budget import BudgetExceeded
 from tests.views.dom import Page, text, triggered
 
+pytestmark = pytest.mark.slow  # seconds of work: started first, beside the rest
+
 ERRORS = [
     (taskip.TaskipUnavailable(), 503, "The TaskIP API is unavailable",
      "The TaskIP API can't be reached right now. Try again in a moment."),

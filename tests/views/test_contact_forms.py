@@ -13,6 +13,8 @@ from contacts.views.edit import ORIGINAL_SALT
 from tests.views.dom import Page, as_post, attrs, text, triggered
 from tests.views.fake_taskip import make_contact
 
+pytestmark = pytest.mark.slow  # seconds of work: started first, beside the rest
+
 SECRET_PASSWORD = "pw-Zq8!never-shown"
 
 
