@@ -18,6 +18,7 @@ a list), which call-by-call mocks can't express.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
@@ -101,20 +102,7 @@ class FakeTaskip:
 
     @classmethod
     def seeded(cls, count: int = 200) -> FakeTaskip:
-        people = [
-            make_contact(1, "John", "Doe", email="john.doe@example.com", company_id=3,
-                         position="CEO", phone_code="+1", phone_number="555-0100",
-                         custom_fields={"tier": "gold"}),
-            make_contact(2, "Jane", "Smith", email="jane.smith@example.com", company_id=5,
-                         position="CTO", address="1 Main Street", access_portal=True,
-                         custom_fields={"tier": "silver", "source": "fair"}),
-        ][:count]  # fmt: skip
-        for n in range(3, count + 1):
-            first = FIRST_NAMES[n % len(FIRST_NAMES)]
-            last = LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)]
-            people.append(make_contact(n, first, last, company_id=COMPANIES[n % 3].id,
-                                       position="Engineer" if n % 2 else "Manager"))
-        return cls(people)
+        return cls(_seed_people(count))
 
     # ---- wiring ---------------------------------------------------------------------------
 
@@ -337,3 +325,22 @@ class FakeTaskip:
         contact = dataclasses.replace(contact, **updates)
         full_name = " ".join(p for p in (contact.first_name, contact.last_name or "") if p)
         self.contacts[contact_id] = dataclasses.replace(contact, full_name=full_name)
+
+
+@functools.cache
+def _seed_people(count: int) -> tuple[taskip.Contact, ...]:
+    """Made once per process (contacts are frozen): every view test starts from them."""
+    people = [
+        make_contact(1, "John", "Doe", email="john.doe@example.com", company_id=3,
+                     position="CEO", phone_code="+1", phone_number="555-0100",
+                     custom_fields={"tier": "gold"}),
+        make_contact(2, "Jane", "Smith", email="jane.smith@example.com", company_id=5,
+                     position="CTO", address="1 Main Street", access_portal=True,
+                     custom_fields={"tier": "silver", "source": "fair"}),
+    ][:count]  # fmt: skip
+    for n in range(3, count + 1):
+        first = FIRST_NAMES[n % len(FIRST_NAMES)]
+        last = LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)]
+        people.append(make_contact(n, first, last, company_id=COMPANIES[n % 3].id,
+                                   position="Engineer" if n % 2 else "Manager"))
+    return tuple(people)
