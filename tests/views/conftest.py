@@ -5,17 +5,20 @@
     login_as(role) -> Client    a logged-in client in the role's group (viewer, editor, admin)
     login_with(*perms) -> Client  a logged-in client holding exactly these permissions
     audit_entries() -> list     every audit entry, oldest first, as comparable tuples
+    backoff_waits -> list       the dashboard's client backs off into this list, not real time
 
 Tests that talk to a live sandbox (`api`, `shared_api`, `start_sandbox`, `sandbox`) are marked
 `sandbox`, so the fast ones can run alone: `pytest tests/views -m "not sandbox"` (make mutate).
 """
 
+import functools
 import itertools
 
 import pytest
 from django.contrib.auth.models import Permission, User
 from django.test import Client
 
+from contacts import taskip
 from contacts.models import AuditEntry
 from tests.roles import staff_group
 from tests.views.fake_taskip import FakeTaskip
@@ -76,3 +79,15 @@ def audit_entries(db):
         ]
 
     return entries
+
+
+@pytest.fixture
+def backoff_waits(monkeypatch) -> list[float]:
+    """The delays the dashboard's client would have slept between retries. Its sleep is
+    injectable, so a live failure test learns that it backed off without waiting seconds."""
+    waits: list[float] = []
+    monkeypatch.setattr(taskip.default, "TaskipClient",
+                        functools.partial(taskip.TaskipClient, sleep=waits.append))
+    taskip.default.default_client.cache_clear()
+    yield waits
+    taskip.default.default_client.cache_clear()

@@ -167,21 +167,24 @@ def test_live_nothing_listening_gives_503_in_the_layout(settings, login_as):
                                 "/contacts/")
 
 
-def test_live_failing_api_gives_503(start_sandbox, settings, login_as):
+def test_live_failing_api_gives_503(start_sandbox, settings, login_as, backoff_waits):
     server = start_sandbox(fail_rate=1.0)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
     response = login_as("viewer").get("/contacts/")
     assert response.status_code == 503
     assert _alert(response)[0] == "The TaskIP API is unavailable"
+    assert len(backoff_waits) == 2  # tried three times, backing off between
+    assert [call.status for call in server.api_calls()] == [503, 503, 503]
 
 
-def test_live_slow_api_gives_504(start_sandbox, settings, login_as):
+def test_live_slow_api_gives_504(start_sandbox, settings, login_as, backoff_waits):
     server = start_sandbox(latency_ms=3000)
     settings.TASKIP_BASE_URL, settings.TASKIP_SECRET_KEY = server.url, server.secret_key
     settings.TASKIP_TIMEOUT = (0.5, 0.3)
     response = login_as("viewer").get("/contacts/")
     assert response.status_code == 504
     assert _alert(response)[0] == "The TaskIP API is not answering"
+    assert len(backoff_waits) == 2
 
 
 def test_live_rejected_key_says_an_administrator_must_fix_it(shared_api, settings, login_as):
