@@ -16,6 +16,7 @@ is shown a page older than its lifetime, and a request only joins a call that be
 user's last write.
 """
 
+import hashlib
 import threading
 import time
 from concurrent.futures import Future
@@ -35,7 +36,9 @@ def list_contacts(request, **query) -> taskip.ContactPage:
     if not lifetime:
         return _read(query)
     version = cache.get_or_set(VERSION_KEY, 1, None)
-    key = "contacts:list:" + "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    # A digest: a search may be long, and Django warns of keys memcached would refuse.
+    query_string = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    key = "contacts:list:" + hashlib.blake2b(query_string.encode(), digest_size=16).hexdigest()
     entry = cache.get(key, version=version)
     if entry is not None:
         fetched_at, page = entry
