@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
@@ -530,3 +531,15 @@ def test_the_process_wide_client_draws_from_the_deployment_budget(deployment_set
             taskip.list_contacts(search="c")
     assert len(rsps.calls) == 2
     assert budget.snapshot()["remaining"] == 6
+
+
+def test_the_process_wide_client_feeds_each_answer_to_the_deployment_budget(
+    deployment_settings, rsps, db
+) -> None:
+    reset = int(time.time()) + 30  # the deployment's budget runs on the wall clock
+    rsps.add("GET", url("/contact"), json=listing(),
+             headers={"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "7",
+                      "X-RateLimit-Reset": str(reset)})
+    taskip.list_contacts(search="a")
+    assert budget.snapshot()["remaining"] == 7
+    assert budget.snapshot()["reset_at"] == reset
