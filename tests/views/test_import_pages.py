@@ -176,3 +176,24 @@ def test_a_changed_mapping_is_checked_again_before_anything_starts(fake_taskip, 
         "The mapping changed since the dry run; check this one first."]
     assert counts(response)["New contacts"] == "1"
     assert not Job.objects.exists()
+
+
+def test_each_column_offers_a_custom_field_name_filled_from_the_guess(fake_taskip, login_as):
+    response = upload(login_as("editor"), to_csv([["Ann", "ann@import.test", "fair"]],
+                                                 header=("First Name", "Email", "Source")))
+    page = Page(response)
+    assert [page.field(f"Custom field name for column {i}")["value"] for i in (1, 2, 3)] == [
+        "First Name", "Email", "Source"]
+    assert page.field("Column 3: Source")["value"] == "custom"
+
+
+def test_confirming_reuses_the_company_names_the_dry_run_found(fake_taskip, login_as):
+    client = login_as("editor")
+    dry = upload(client, to_csv([["Ann", "ann@import.test", "acme corp"]],
+                                header=("First Name", "Email", "Company")))
+    assert len(fake_taskip.calls_to("list_companies")) == 1
+    calls = len(fake_taskip.calls)
+    submit(client, dry, mode="create", confirmed="1")
+    assert fake_taskip.calls[calls:] == []
+    [row] = Job.objects.get().rows.all()
+    assert row.data["fields"]["company_id"] == 5  # Acme Corp
