@@ -77,3 +77,10 @@ def test_ticked_contacts_need_no_recount(fake_taskip, login_as):
     response = login_as("editor").post("/contacts/bulk-edit/", {
         "contact_ids": [3, 4], "count": "7", "confirmed": "1", "position": "CEO"})
     assert response.status_code == 303
+
+
+def test_an_htmx_confirmation_sends_the_whole_page_to_the_job(fake_taskip, login_as):
+    response = login_as("editor").post(
+        "/contacts/bulk-edit/", {"contact_ids": [3], "confirmed": "1", "position": "CEO"},
+        headers={"HX-Request": "true"})
+    assert response["HX-Redirect"] == f"/jobs/{Job.objects.get().pk}/"

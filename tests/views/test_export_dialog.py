@@ -71,3 +71,19 @@ def test_starting_names_the_job_and_says_the_file_comes_later(fake_taskip, login
         "The export has started; its file appears here when it is done."]
     assert job.params == {"columns": ["email", "custom_fields.tier"], "search": "a",
                           "sort": "", "order": "asc"}
+
+
+def test_the_dialog_keeps_the_lists_search_and_sort_for_the_job(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/export/",
+                                       {"search": "Jane", "sort": "email", "order": "desc"}))
+    sent = dict(page.form_data(page.form(action="/contacts/export/")))
+    assert (sent["search"], sent["sort"], sent["order"]) == ("Jane", "email", "desc")
+    assert sent["csrfmiddlewaretoken"]
+    assert "Every contact matching “Jane”, sorted as the list is." in page.text
+    assert page.link("Cancel")["href"] == "/contacts/?search=Jane&sort=email&order=desc"
+
+
+def test_without_htmx_the_dialog_comes_in_a_whole_page(fake_taskip, login_as):
+    page = Page(login_as("editor").get("/contacts/export/"))
+    assert len(page.find_all("title")) == 1
+    assert "open" in attrs(page.by_role("dialog"))
