@@ -28,6 +28,7 @@ def test_the_invite_dialog_says_how_long_sending_takes(fake_taskip, login_as, te
                                                         contacts, estimate):
     ids = list(range(3, 3 + contacts))  # none of these has portal access
     response = login_as("editor").post("/contacts/bulk-invite/", {"contact_ids": ids})
+    assert response.status_code == 200
     assert said(response, "Sending takes") == f"Sending takes {estimate}"
 
 
@@ -84,3 +85,14 @@ def test_an_htmx_confirmation_sends_the_whole_page_to_the_job(fake_taskip, login
         "/contacts/bulk-edit/", {"contact_ids": [3], "confirmed": "1", "position": "CEO"},
         headers={"HX-Request": "true"})
     assert response["HX-Redirect"] == f"/jobs/{Job.objects.get().pk}/"
+
+
+@pytest.mark.parametrize("url", ["/contacts/bulk-invite/", "/contacts/bulk-edit/"])
+def test_without_htmx_the_dialog_comes_in_a_whole_page_with_its_csrf_token(fake_taskip, login_as,
+                                                                           url):
+    response = login_as("editor").post(url, {"contact_ids": [3, 4]})
+    assert response.status_code == 200
+    page = Page(response)
+    assert len(page.find_all("title")) == 1
+    form = page.find("form", within=page.by_role("dialog"))
+    assert dict(page.form_data(form))["csrfmiddlewaretoken"]

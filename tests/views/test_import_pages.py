@@ -197,3 +197,19 @@ def test_confirming_reuses_the_company_names_the_dry_run_found(fake_taskip, logi
     assert fake_taskip.calls[calls:] == []
     [row] = Job.objects.get().rows.all()
     assert row.data["fields"]["company_id"] == 5  # Acme Corp
+
+
+@pytest.mark.parametrize(("data", "problem"), [
+    (b"", "The submitted file is empty."),
+    (b"\r\n  \r\n", "The file is empty."),
+    (b"first_name,email\r\n", "The file has column names but no rows to import."),
+])
+def test_a_bad_file_is_named_on_the_upload_field_and_sends_nothing(fake_taskip, login_as,
+                                                                    data, problem):
+    response = upload(login_as("editor"), data)
+    assert response.status_code == 422
+    page = Page(response)
+    assert page.field_errors("CSV file") == [problem]
+    assert page.field("CSV file")["type"] == "file"
+    assert dict(page.form_data(page.form(action="/contacts/import/")))["csrfmiddlewaretoken"]
+    assert fake_taskip.calls == []
