@@ -324,6 +324,49 @@ def test_snapshot_of_a_new_budget(make_budget) -> None:
         "limit": 40, "remaining": 40, "reset_at": None, "paused_until": None}
 
 
+def test_a_snapshot_after_the_window_closed_shows_the_whole_limit(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    for _ in range(3):
+        meter.draw()
+    wall.now += 61
+    assert meter.snapshot() == {"limit": 10, "remaining": 10, "reset_at": None,
+                                "paused_until": None}
+
+
+def test_a_reset_sent_as_a_delay_counts_from_now(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    meter.observe(meter.draw(), answer(limit=10, remaining=3, reset=30))
+    assert meter.snapshot() == {"limit": 10, "remaining": 3,
+                                "reset_at": pytest.approx(wall.now + 30), "paused_until": None}
+
+
+def test_a_limit_of_one_a_minute_is_taken(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    reset = int(wall.now) + 30
+    meter.observe(meter.draw(), answer(limit=1, remaining=0, reset=reset))
+    assert meter.snapshot()["limit"] == 1
+
+
+def test_a_limit_whose_reset_is_over_61_seconds_away_is_not_a_minutes(make_budget,
+                                                                      wall) -> None:
+    meter = make_budget(per_minute=100)
+    reset = int(wall.now) + 62  # 61.75 s away
+    meter.observe(meter.draw(), answer(limit=1000, remaining=5, reset=reset))
+    assert meter.snapshot()["limit"] == 100
+
+
+def test_a_429_with_a_limit_but_no_reset_still_pauses(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, limit=10, retry_after=30))
+    assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30)
+
+
+def test_a_429_with_a_reset_but_no_remaining_count_still_pauses(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, reset=int(wall.now) + 30, retry_after=30))
+    assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30)
+
+
 # ---- per-user share -----------------------------------------------------------------------------
 
 
@@ -335,7 +378,10 @@ def test_one_user_takes_at_most_their_share_and_others_are_unaffected(make_budge
         with pytest.raises(BudgetExceeded) as caught:
             meter.draw()
     assert caught.value.retry_after == pytest.approx(60)
-    assert "dashboard's own limit" in caught.value.message
+    assert caught.value.message == (
+        "You have made your share of this minute's TaskIP requests. This is the dashboard's "
+        "own limit, which keeps the API key's budget available for your colleagues. "
+        "Try again in 60 seconds.")
     assert isinstance(caught.value, taskip.TaskipRateLimited)
     with budget.acting_user("user:2"):
         meter.draw()
@@ -481,7 +527,8 @@ def test_a_budget_that_cannot_record_an_answer_does_not_lose_it(metered_client, 
     client.invite_client(contact_id=1)
     with pytest.raises(taskip.TaskipRateLimited):
         client.invite_client(contact_id=2)
-    assert "could not record" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "The API budget could not record an answer"] * 2
 
 
 # ---- the deployment's budget ---------------------------------------------------------------------
