@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from email.utils import formatdate
 from types import SimpleNamespace
 from typing import Any
 
@@ -359,6 +360,59 @@ def test_a_429_with_a_limit_but_no_reset_still_pauses(make_budget, wall) -> None
     meter = make_budget()
     meter.observe(meter.draw(), answer(429, limit=10, retry_after=30))
     assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30)
+
+
+def _count_writes(meter: Budget) -> list[object]:
+    writes: list[object] = []
+    learn = meter.store.learn
+
+    def counted(news, **kwargs):
+        writes.append(news)
+        return learn(news, **kwargs)
+
+    meter.store.learn = counted
+    return writes
+
+
+def test_an_answer_that_tells_nothing_new_costs_no_write(make_budget, wall, caplog) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    writes = _count_writes(meter)
+    for said in (answer(limit=10, remaining=9, reset=grant.reset_at),  # what the count holds
+                 answer(limit=10, remaining=9, reset=int(wall.now) - 5),  # a closed window
+                 answer(remaining=9),  # no window named
+                 answer()):
+        meter.observe(grant, said)
+    assert writes == []
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_an_answer_that_only_moves_the_windows_end_is_learned(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    reset = int(wall.now) + 45
+    meter.observe(meter.draw(), answer(limit=10, remaining=9, reset=reset))
+    assert meter.snapshot()["reset_at"] == reset
+
+
+def test_a_lower_count_for_the_same_window_is_learned(make_budget) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    meter.observe(grant, answer(remaining=3, reset=grant.reset_at))
+    assert meter.snapshot()["remaining"] == 3
+
+
+def test_a_new_limit_for_the_same_window_and_count_is_learned(make_budget) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    meter.observe(grant, answer(limit=20, remaining=9, reset=grant.reset_at))
+    assert meter.snapshot()["limit"] == 20
+
+
+def test_a_429_retry_after_given_as_a_date_pauses_until_then(make_budget, wall) -> None:
+    meter = make_budget()
+    until = int(wall.now) + 31
+    meter.observe(meter.draw(), answer(429, retry_after=formatdate(until, usegmt=True)))
+    assert meter.snapshot()["paused_until"] == pytest.approx(until)
 
 
 def test_a_429_with_a_reset_but_no_remaining_count_still_pauses(make_budget, wall) -> None:
