@@ -415,6 +415,21 @@ def test_a_429_retry_after_given_as_a_date_pauses_until_then(make_budget, wall) 
     assert meter.snapshot()["paused_until"] == pytest.approx(until)
 
 
+def test_a_count_of_none_left_is_learned(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    meter.observe(meter.draw(), answer(limit=10, remaining=0, reset=int(wall.now) + 30))
+    assert meter.snapshot()["remaining"] == 0
+
+
+def test_headers_that_are_not_finite_numbers_are_ignored(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    before = meter.snapshot()
+    meter.observe(grant, answer(limit=10, remaining=3, reset="inf"))
+    meter.observe(grant, answer(limit=10, remaining="nan", reset=int(wall.now) + 30))
+    assert meter.snapshot() == before
+
+
 def test_a_429_with_a_reset_but_no_remaining_count_still_pauses(make_budget, wall) -> None:
     meter = make_budget()
     meter.observe(meter.draw(), answer(429, reset=int(wall.now) + 30, retry_after=30))
