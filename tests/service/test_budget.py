@@ -227,6 +227,16 @@ def test_a_429_pauses_background_calls_in_every_process(make_budget, wall) -> No
     assert sum(wall.sleeps) == pytest.approx(30)
 
 
+def test_a_jobs_wait_for_a_429_ends_when_the_pause_does(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, retry_after=2.5))
+    told: list[float] = []
+    with budget.background(on_wait=told.append):
+        meter.draw()
+    assert wall.sleeps == [1.0, 1.0, 0.5]
+    assert told == pytest.approx([2.5, 1.5, 0.5])
+
+
 def test_a_429_without_retry_after_pauses_for_a_minute(make_budget, wall) -> None:
     meter = make_budget()
     meter.observe(meter.draw(), answer(429))
