@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from email.utils import formatdate
 from types import SimpleNamespace
 from typing import Any
 
@@ -225,6 +227,16 @@ def test_a_429_pauses_background_calls_in_every_process(make_budget, wall) -> No
     assert sum(wall.sleeps) == pytest.approx(30)
 
 
+def test_a_jobs_wait_for_a_429_ends_when_the_pause_does(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, retry_after=2.5))
+    told: list[float] = []
+    with budget.background(on_wait=told.append):
+        meter.draw()
+    assert wall.sleeps == [1.0, 1.0, 0.5]
+    assert told == pytest.approx([2.5, 1.5, 0.5])
+
+
 def test_a_429_without_retry_after_pauses_for_a_minute(make_budget, wall) -> None:
     meter = make_budget()
     meter.observe(meter.draw(), answer(429))
@@ -323,6 +335,119 @@ def test_snapshot_of_a_new_budget(make_budget) -> None:
         "limit": 40, "remaining": 40, "reset_at": None, "paused_until": None}
 
 
+def test_a_snapshot_after_the_window_closed_shows_the_whole_limit(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    for _ in range(3):
+        meter.draw()
+    wall.now += 61
+    assert meter.snapshot() == {"limit": 10, "remaining": 10, "reset_at": None,
+                                "paused_until": None}
+
+
+def test_a_reset_sent_as_a_delay_counts_from_now(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    meter.observe(meter.draw(), answer(limit=10, remaining=3, reset=30))
+    assert meter.snapshot() == {"limit": 10, "remaining": 3,
+                                "reset_at": pytest.approx(wall.now + 30, abs=0.001),
+                                "paused_until": None}
+
+
+def test_a_limit_of_one_a_minute_is_taken(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    reset = int(wall.now) + 30
+    meter.observe(meter.draw(), answer(limit=1, remaining=0, reset=reset))
+    assert meter.snapshot()["limit"] == 1
+
+
+def test_a_limit_whose_reset_is_over_61_seconds_away_is_not_a_minutes(make_budget,
+                                                                      wall) -> None:
+    meter = make_budget(per_minute=100)
+    reset = int(wall.now) + 62  # 61.75 s away
+    meter.observe(meter.draw(), answer(limit=1000, remaining=5, reset=reset))
+    assert meter.snapshot()["limit"] == 100
+
+
+def test_a_429_with_a_limit_but_no_reset_still_pauses(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, limit=10, retry_after=30))
+    assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30, abs=0.001)
+
+
+def _count_writes(meter: Budget) -> list[object]:
+    writes: list[object] = []
+    learn = meter.store.learn
+
+    def counted(news, **kwargs):
+        writes.append(news)
+        return learn(news, **kwargs)
+
+    meter.store.learn = counted
+    return writes
+
+
+def test_an_answer_that_tells_nothing_new_costs_no_write(make_budget, wall, caplog) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    writes = _count_writes(meter)
+    for said in (answer(limit=10, remaining=9, reset=grant.reset_at),  # what the count holds
+                 answer(limit=10, remaining=9, reset=int(wall.now) - 5),  # a closed window
+                 answer(remaining=9),  # no window named
+                 answer()):
+        meter.observe(grant, said)
+    assert writes == []
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+def test_an_answer_that_only_moves_the_windows_end_is_learned(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    reset = int(wall.now) + 45
+    meter.observe(meter.draw(), answer(limit=10, remaining=9, reset=reset))
+    assert meter.snapshot()["reset_at"] == reset
+
+
+def test_a_lower_count_for_the_same_window_is_learned(make_budget) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    meter.observe(grant, answer(remaining=3, reset=grant.reset_at))
+    assert meter.snapshot()["remaining"] == 3
+
+
+def test_a_new_limit_for_the_same_window_and_count_is_learned(make_budget) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    meter.observe(grant, answer(limit=20, remaining=9, reset=grant.reset_at))
+    assert meter.snapshot()["limit"] == 20
+
+
+def test_a_429_retry_after_given_as_a_date_pauses_until_then(make_budget, wall) -> None:
+    meter = make_budget()
+    until = int(wall.now) + 31
+    meter.observe(meter.draw(), answer(429, retry_after=formatdate(until, usegmt=True)))
+    # abs: pytest.approx's default relative tolerance is half an hour at today's epoch
+    assert meter.snapshot()["paused_until"] == pytest.approx(until, abs=0.001)
+
+
+def test_a_count_of_none_left_is_learned(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    meter.observe(meter.draw(), answer(limit=10, remaining=0, reset=int(wall.now) + 30))
+    assert meter.snapshot()["remaining"] == 0
+
+
+def test_headers_that_are_not_finite_numbers_are_ignored(make_budget, wall) -> None:
+    meter = make_budget(per_minute=10)
+    grant = meter.draw()
+    before = meter.snapshot()
+    meter.observe(grant, answer(limit=10, remaining=3, reset="inf"))
+    meter.observe(grant, answer(limit=10, remaining="nan", reset=int(wall.now) + 30))
+    assert meter.snapshot() == before
+
+
+def test_a_429_with_a_reset_but_no_remaining_count_still_pauses(make_budget, wall) -> None:
+    meter = make_budget()
+    meter.observe(meter.draw(), answer(429, reset=int(wall.now) + 30, retry_after=30))
+    assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30, abs=0.001)
+
+
 # ---- per-user share -----------------------------------------------------------------------------
 
 
@@ -334,7 +459,10 @@ def test_one_user_takes_at_most_their_share_and_others_are_unaffected(make_budge
         with pytest.raises(BudgetExceeded) as caught:
             meter.draw()
     assert caught.value.retry_after == pytest.approx(60)
-    assert "dashboard's own limit" in caught.value.message
+    assert caught.value.message == (
+        "You have made your share of this minute's TaskIP requests. This is the dashboard's "
+        "own limit, which keeps the API key's budget available for your colleagues. "
+        "Try again in 60 seconds.")
     assert isinstance(caught.value, taskip.TaskipRateLimited)
     with budget.acting_user("user:2"):
         meter.draw()
@@ -480,7 +608,8 @@ def test_a_budget_that_cannot_record_an_answer_does_not_lose_it(metered_client, 
     client.invite_client(contact_id=1)
     with pytest.raises(taskip.TaskipRateLimited):
         client.invite_client(contact_id=2)
-    assert "could not record" in caplog.text
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        "The API budget could not record an answer"] * 2
 
 
 # ---- the deployment's budget ---------------------------------------------------------------------
@@ -530,3 +659,15 @@ def test_the_process_wide_client_draws_from_the_deployment_budget(deployment_set
             taskip.list_contacts(search="c")
     assert len(rsps.calls) == 2
     assert budget.snapshot()["remaining"] == 6
+
+
+def test_the_process_wide_client_feeds_each_answer_to_the_deployment_budget(
+    deployment_settings, rsps, db
+) -> None:
+    reset = int(time.time()) + 30  # the deployment's budget runs on the wall clock
+    rsps.add("GET", url("/contact"), json=listing(),
+             headers={"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "7",
+                      "X-RateLimit-Reset": str(reset)})
+    taskip.list_contacts(search="a")
+    assert budget.snapshot()["remaining"] == 7
+    assert budget.snapshot()["reset_at"] == reset

@@ -30,6 +30,7 @@ from contacts import taskip
 OPERATIONS = (
     "list_contacts", "get_contact", "create_contact", "update_contact", "delete_contact",
     "bulk_delete_contacts", "invite_client", "list_companies", "contact_ids_matching",
+    "contacts_matching",
 )  # fmt: skip
 WRITES = frozenset(
     {"create_contact", "update_contact", "delete_contact", "bulk_delete_contacts", "invite_client"}
@@ -175,6 +176,12 @@ class FakeTaskip:
         self._record("contact_ids_matching", search=search, sort=sort, order=order,
                      page_size=page_size)
         return [c.id for c in self._matching(search, sort, order)]
+
+    def contacts_matching(self, *, search: str | None = None, sort: str | None = None,
+                          order: str | None = None, page_size: int = 100):
+        self._record("contacts_matching", search=search, sort=sort, order=order,
+                     page_size=page_size)
+        yield from self._matching(search, sort, order)
 
     def get_contact(self, *, contact_id: int) -> taskip.Contact:
         self._record("get_contact", contact_id=contact_id)
