@@ -334,6 +334,28 @@ def test_estimate_counts_what_is_left_then_limit_minus_reserve_a_minute(make_bud
     assert meter.estimate_seconds(1) == pytest.approx(20)
 
 
+def test_no_calls_take_no_time_even_while_jobs_are_paused(make_budget, wall) -> None:
+    meter = make_budget(per_minute=100, reserve=0.2)
+    meter.observe(meter.draw(), answer(429, retry_after=20))
+    assert meter.estimate_seconds(0) == 0
+    assert meter.estimate_seconds(1) == pytest.approx(20)
+
+
+def test_estimate_when_only_the_reserve_is_left_waits_for_the_next_window(make_budget,
+                                                                          wall) -> None:
+    meter = make_budget(per_minute=10, reserve=0.2)
+    assert background_draws_until_told_to_wait(meter) == 8  # 2 left: the reserve
+    wall.now += 15
+    assert meter.estimate_seconds(1) == pytest.approx(45)
+    assert meter.estimate_seconds(9) == pytest.approx(105)  # 8 then 1 more window
+
+
+def test_estimate_with_a_limit_of_one_is_a_window_per_call(make_budget, wall) -> None:
+    meter = make_budget(per_minute=1, reserve=0.5)
+    assert meter.estimate_seconds(1) == 0
+    assert meter.estimate_seconds(3) == pytest.approx(120)
+
+
 def test_snapshot_of_a_new_budget(make_budget) -> None:
     assert make_budget(per_minute=40).snapshot() == {
         "limit": 40, "remaining": 40, "reset_at": None, "paused_until": None}
@@ -450,6 +472,26 @@ def test_a_429_with_a_reset_but_no_remaining_count_still_pauses(make_budget, wal
     meter = make_budget()
     meter.observe(meter.draw(), answer(429, reset=int(wall.now) + 30, retry_after=30))
     assert meter.snapshot()["paused_until"] == pytest.approx(wall.now + 30, abs=0.001)
+
+
+def test_a_sqlite_database_without_immediate_transactions_is_refused(tmp_path) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    # SQLite's default (deferred) transactions read the count without the write lock.
+    alias = f"deferred_{uuid.uuid4().hex[:12]}"
+    connections.settings[alias] = {
+        **copy.deepcopy(connections.settings["default"]),
+        "ENGINE": "django.db.backends.sqlite3", "NAME": str(tmp_path / "deferred.sqlite3"),
+        "OPTIONS": {}, "TEST": {}}
+    try:
+        with pytest.raises(ImproperlyConfigured) as refused:
+            DatabaseStore(scope="http://taskip.test", using=alias)
+    finally:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+    assert str(refused.value) == ("The API budget needs SQLite's transaction_mode IMMEDIATE "
+                                  "(taskip_admin/settings.py sets it).")
 
 
 # ---- per-user share -----------------------------------------------------------------------------
@@ -650,6 +692,28 @@ def test_impossible_budget_settings_are_improperly_configured(deployment_setting
     setattr(deployment_settings, name, value)
     with pytest.raises(ImproperlyConfigured, match=name):
         budget.default_budget()
+
+
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("TASKIP_RATE_LIMIT", 0, "TASKIP_RATE_LIMIT must be at least 1."),
+    ("TASKIP_INTERACTIVE_RESERVE", -0.1, "TASKIP_INTERACTIVE_RESERVE must be >= 0 and < 1."),
+    ("TASKIP_USER_SHARE", 0, "TASKIP_USER_SHARE must be > 0 and <= 1."),
+])
+def test_an_impossible_budget_setting_says_what_it_must_be(deployment_settings, name, value,
+                                                            message) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    setattr(deployment_settings, name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        budget.default_budget()
+    assert str(refused.value) == message
+
+
+def test_each_budget_setting_at_its_edge_is_allowed(deployment_settings, db) -> None:
+    deployment_settings.TASKIP_RATE_LIMIT = 1
+    deployment_settings.TASKIP_INTERACTIVE_RESERVE = 0
+    deployment_settings.TASKIP_USER_SHARE = 1
+    assert budget.default_budget().rules == Rules(per_minute=1, reserve=0, user_share=1)
 
 
 def test_the_process_wide_client_draws_from_the_deployment_budget(deployment_settings, rsps,

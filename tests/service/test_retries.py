@@ -371,6 +371,28 @@ def test_one_log_line_per_attempt(client, rsps, caplog) -> None:
     assert "ann" not in caplog.text
 
 
+@pytest.mark.parametrize(("status", "level"), [
+    (499, logging.INFO), (500, logging.WARNING), (429, logging.WARNING),
+])
+def test_a_server_error_or_rate_limit_is_logged_as_a_warning(status, level, make_client, rsps,
+                                                              caplog) -> None:
+    client = make_client(max_retries=0)
+    rsps.add("GET", url("/contact"), json=error_json(status), status=status)
+    with caplog.at_level(logging.INFO, logger="contacts.taskip"), \
+            pytest.raises(taskip.TaskipError):
+        client.list_contacts()
+    (record,) = [r for r in caplog.records if r.name == "contacts.taskip"]
+    assert (record.taskip_outcome, record.levelno) == (status, level)
+
+
+def test_an_https_taskip_is_called_as_the_dashboard(make_client, rsps) -> None:
+    client = make_client(base_url="https://taskip.example")
+    rsps.add("GET", "https://taskip.example/api/public-v1/contact", json={"data": []})
+    client.list_contacts()
+    assert rsps.calls[0].request.url.startswith("https://taskip.example/")
+    assert rsps.calls[0].request.headers["User-Agent"] == "taskip-admin"
+
+
 def test_search_terms_are_logged_at_debug_only(client, rsps, caplog) -> None:
     rsps.add("GET", url("/contact"), json={"data": []})
     with caplog.at_level(logging.DEBUG, logger="contacts.taskip"):
