@@ -47,6 +47,21 @@ def test_missing_or_invalid_settings_are_improperly_configured(taskip_settings, 
         taskip.default_client()
 
 
+@pytest.mark.parametrize(("base_url", "secret_key", "message"), [
+    ("http://taskip.test", "", "TASKIP_SECRET_KEY must be a non-empty string."),
+    ("http://taskip.test", "   ", "TASKIP_SECRET_KEY must be a non-empty string."),
+    ("http://taskip.test", " key", "TASKIP_SECRET_KEY must be printable ASCII without "
+                                   "surrounding spaces."),
+    ("ftp://taskip.test", "key", "TASKIP_BASE_URL must be an http(s) URL, e.g. "
+                                 "http://127.0.0.1:8001"),
+])
+def test_the_client_refuses_a_bad_key_or_url_at_startup(base_url, secret_key, message) -> None:
+    # The client checks for itself, whoever builds it (default_client checks only presence).
+    with pytest.raises(ImproperlyConfigured) as refused:
+        taskip.TaskipClient(base_url=base_url, secret_key=secret_key)
+    assert str(refused.value) == message
+
+
 def test_absent_setting_is_improperly_configured(taskip_settings) -> None:
     del taskip_settings.TASKIP_SECRET_KEY
     with pytest.raises(ImproperlyConfigured, match="TASKIP_SECRET_KEY"):
