@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import requests
 from django.core.exceptions import ImproperlyConfigured
 
 from contacts import taskip
@@ -60,6 +61,31 @@ def test_the_client_refuses_a_bad_key_or_url_at_startup(base_url, secret_key, me
     with pytest.raises(ImproperlyConfigured) as refused:
         taskip.TaskipClient(base_url=base_url, secret_key=secret_key)
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("limits", [{"deadline": 0}, {"deadline": -1.5}, {"max_retries": -1}])
+def test_the_client_refuses_a_deadline_or_retries_it_cannot_keep(limits) -> None:
+    with pytest.raises(ImproperlyConfigured) as refused:
+        taskip.TaskipClient(base_url="http://taskip.test", secret_key="key", **limits)
+    assert str(refused.value) == "The TaskIP deadline must be > 0 and max_retries >= 0."
+
+
+def test_the_client_calls_through_the_session_it_is_given(rsps) -> None:
+    class Recording(requests.Session):
+        def __init__(self):
+            super().__init__()
+            self.sent: list[str] = []
+
+        def request(self, method, url, *args, **kwargs):
+            self.sent.append(f"{method} {url}")
+            return super().request(method, url, *args, **kwargs)
+
+    session = Recording()
+    rsps.add("GET", url("/contact/1"), json={"success": True, "data": contact_json(1)})
+    client = taskip.TaskipClient(base_url=BASE + "/", secret_key=SECRET, session=session)
+    assert client.base_url == BASE  # the trailing slash goes, so paths don't double it
+    assert client.get_contact(contact_id=1).id == 1
+    assert session.sent == [f"GET {BASE}/api/public-v1/contact/1"]
 
 
 def test_absent_setting_is_improperly_configured(taskip_settings) -> None:
