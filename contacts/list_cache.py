@@ -39,12 +39,13 @@ def list_contacts(request, **query) -> taskip.ContactPage:
     # A digest: a search may be long, and Django warns of keys memcached would refuse.
     query_string = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
     key = "contacts:list:" + hashlib.blake2b(query_string.encode(), digest_size=16).hexdigest()
+    written_at = request.session.get(WRITTEN_AT_KEY, 0)
     entry = cache.get(key, version=version)
     if entry is not None:
         fetched_at, page = entry
-        if fetched_at > request.session.get(WRITTEN_AT_KEY, 0):
+        if fetched_at > written_at:
             return page
-    return _read_once(f"{key}|{version}", query, request.session.get(WRITTEN_AT_KEY, 0),
+    return _read_once(f"{key}|{version}", query, written_at,
                       lambda fetched_at, page: cache.set(key, (fetched_at, page), lifetime,
                                                          version=version))
 

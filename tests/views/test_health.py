@@ -33,21 +33,22 @@ def test_healthy_stores_answer_ok_and_the_probe_expires_soon(client, db, monkeyp
     assert cache.writes == [("healthz", "ok", 10)]
 
 
-def test_a_cache_that_refuses_writes_is_named_and_logged(client, db, monkeypatch, caplog):
-    monkeypatch.setattr(health, "cache", RecordingCache(ConnectionRefusedError("refused")))
+def _checked_and_logged(client, caplog) -> tuple[int, dict, list[str]]:
     with caplog.at_level(logging.WARNING, logger="contacts.health"):
         response = client.get("/healthz")
-    assert (response.status_code, response.json()) == (
-        503, {"status": "error", "database": "ok", "cache": "error"})
-    assert [r.getMessage() for r in caplog.records if r.name == "contacts.health"] == [
-        "health check: cache failed: ConnectionRefusedError"]
+    logged = [r.getMessage() for r in caplog.records if r.name == "contacts.health"]
+    return response.status_code, response.json(), logged
+
+
+def test_a_cache_that_refuses_writes_is_named_and_logged(client, db, monkeypatch, caplog):
+    monkeypatch.setattr(health, "cache", RecordingCache(ConnectionRefusedError("refused")))
+    assert _checked_and_logged(client, caplog) == (
+        503, {"status": "error", "database": "ok", "cache": "error"},
+        ["health check: cache failed: ConnectionRefusedError"])
 
 
 def test_a_database_that_does_not_answer_is_named_and_logged(client, db, monkeypatch, caplog):
     monkeypatch.setattr(health, "connection", BrokenConnection())
-    with caplog.at_level(logging.WARNING, logger="contacts.health"):
-        response = client.get("/healthz")
-    assert (response.status_code, response.json()) == (
-        503, {"status": "error", "database": "error", "cache": "ok"})
-    assert [r.getMessage() for r in caplog.records if r.name == "contacts.health"] == [
-        "health check: database failed: DatabaseError"]
+    assert _checked_and_logged(client, caplog) == (
+        503, {"status": "error", "database": "error", "cache": "ok"},
+        ["health check: database failed: DatabaseError"])
