@@ -28,6 +28,16 @@ def job_files_dir(settings, tmp_path):
     return settings.JOB_FILES_DIR
 
 
+@pytest.fixture(autouse=True)
+def budget_that_never_waits(settings):
+    """These tests are about what an import or export sends and writes, and their files have
+    up to 200 rows: at the real 100 a minute (80 for jobs) each waited out a whole TaskIP
+    window, 60-120 s a test. Their sandbox has no rate limit, so the key may go faster here;
+    the budget's waits are tested in tests/jobs, tests/service/test_budget*.py and
+    tests/stores/test_two_hosts.py."""
+    settings.TASKIP_RATE_LIMIT = 100_000
+
+
 @pytest.fixture
 def login_as(db):
     def login(role: str, *, username: str | None = None, permissions=()) -> Client:
