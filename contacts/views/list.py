@@ -64,7 +64,6 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
         "rows": list_columns.rows(contacts, columns=columns, can=can, query_string=query_string),
         "rows_key": _rows_key(page, query_string, can, columns),
         "rows_seconds": ROWS_SECONDS,
-        "columns": columns,
         "show": columns.show,
         "custom_columns": columns.custom,
         # Called by the template, so an htmx partial (which has no chooser) never makes it.

@@ -1,0 +1,107 @@
+"""The parts of the list page around the rows, on the fake: who may tick rows, the rows' links
+under a shared answer, the column chooser, the saved-views menu and the clear-search link.
+(The mutation run found each of these unchecked by the tests that run without a sandbox.)"""
+
+from dataclasses import replace
+
+import pytest
+from django.contrib.auth.models import User
+
+from contacts import taskip
+from contacts.models import SavedView
+from tests.views.dom import Page
+
+
+def _names(page: Page) -> list[str]:
+    return [row["Name"] for row in page.rows()]
+
+
+@pytest.mark.parametrize("action", ["delete", "invite", "change"])
+def test_each_bulk_permission_alone_makes_rows_tickable(fake_taskip, login_with, action):
+    client = login_with("contacts.view_contact", f"contacts.{action}_contact")
+    page = Page(client.get("/contacts/"))
+    first = page.rows()[0]["Name"]
+    assert page.checkbox(f"Select {first}") is not None
+    assert page.checkbox("Select all contacts on this page") is not None
+
+
+def test_viewing_alone_ticks_nothing(fake_taskip, login_with):
+    page = Page(login_with("contacts.view_contact").get("/contacts/"))
+    assert page.all_by_role("checkbox", lambda name: name.startswith("Select")) == []
+
+
+def test_the_same_answer_under_two_searches_links_back_to_each(fake_taskip, login_as):
+    """TaskIP's answer to "smith" and to "SMITH" is the same, so the rows are cached once;
+    each row's link still carries the search it was reached by."""
+    client = login_as("viewer")
+    lower, upper = (Page(client.get(f"/contacts/?search={s}")) for s in ("smith", "SMITH"))
+    assert _names(lower) == _names(upper) != []
+    assert all(href.endswith("?search=smith")
+               for href in lower.links(lambda n: n in _names(lower)))
+    assert all(href.endswith("?search=SMITH")
+               for href in upper.links(lambda n: n in _names(upper)))
+
+
+def test_answers_without_a_fingerprint_show_their_own_rows(fake_taskip, login_as, monkeypatch):
+    """An answer the client could not fingerprint (see ContactPage.fingerprint) is never
+    cached: two such answers must not share their rows."""
+    listed = taskip.list_contacts
+    monkeypatch.setattr(taskip, "list_contacts",
+                        lambda **query: replace(listed(**query), fingerprint=""))
+    client = login_as("viewer")
+    first, second = (fake_taskip.add(name, "Unique") for name in ("Aurelia", "Bertram"))
+    assert _names(Page(client.get("/contacts/?search=aurelia"))) == [first.full_name]
+    assert _names(Page(client.get("/contacts/?search=bertram"))) == [second.full_name]
+
+
+def test_the_column_chooser_offers_the_standard_columns_and_the_pages_custom_fields(
+    fake_taskip, login_as
+):
+    fake_taskip.add("Cordelia", "Unique", custom_fields={"Referral source": "fair"})
+    page = Page(login_as("viewer").get("/contacts/?search=cordelia"))
+    chooser = page.by_role("group", "Show columns")
+    offered = [page.name_of(box) for box in page.all_by_role("checkbox", within=chooser)]
+    assert "Email" in offered
+    assert "Custom field “Referral source”" in offered
+
+
+def test_a_chosen_custom_field_becomes_a_column(fake_taskip, login_as):
+    fake_taskip.add("Desmond", "Unique", custom_fields={"Referral source": "fair"})
+    client = login_as("viewer")
+    client.post("/views/columns/", {"columns": ["email"], "custom_column": "Referral source"})
+    [row] = Page(client.get("/contacts/?search=desmond")).rows()
+    assert (row["Name"], row["Email"], row["Referral source"]) == (
+        "Desmond Unique", "desmond.unique201@example.org", "fair")
+
+
+def test_the_saved_views_menu_lists_ones_own_and_shared_views_only(fake_taskip, login_as):
+    client = login_as("editor")
+    me = User.objects.get(username="editor-user")
+    someone = User.objects.create_user("someone-else")
+    SavedView.objects.create(owner=me, name="My smiths", search="smith")
+    SavedView.objects.create(owner=someone, name="Their private view")
+    SavedView.objects.create(owner=someone, name="Team view", shared=True)
+    page = Page(client.get("/contacts/"))
+    menu = page.by_role("form", "Open a saved view")
+    assert sorted(page.name_of(b) for b in page.all_by_role("button", within=menu)) == [
+        "My smiths", "Team view"]
+
+
+@pytest.mark.parametrize(("role", "offered"), [("admin", True), ("editor", False)])
+def test_only_contact_admins_are_offered_to_share_a_view(fake_taskip, login_as, role, offered):
+    page = Page(login_as(role).get("/contacts/"))
+    assert bool(page.all_by_role("checkbox", "Share with everyone")) is offered
+
+
+def test_clearing_a_search_goes_back_to_the_first_page(fake_taskip, login_as, monkeypatch):
+    """TaskIP may count no pages at all for an empty result, so the list stays on the page it
+    was asked for; clearing the search must not keep that page."""
+    listed = taskip.list_contacts
+
+    def no_pages_when_empty(**query):
+        page = listed(**query)
+        return replace(page, total_pages=0) if not page.total else page
+
+    monkeypatch.setattr(taskip, "list_contacts", no_pages_when_empty)
+    page = Page(login_as("viewer").get("/contacts/?search=nobody-by-this-name&page=3"))
+    assert page.link("Clear search")["href"] == "/contacts/"
