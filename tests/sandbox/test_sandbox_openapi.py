@@ -10,9 +10,9 @@ schemathesis's engine (what its CLI uses) rather than its pytest plugin: the plu
 
 import pytest
 import requests
-import schemathesis
-from schemathesis.config import SchemathesisConfig
-from schemathesis.engine import Status, events
+
+# schemathesis (with hypothesis) is imported inside the test: every xdist worker imports every
+# test module to collect it, and this import alone cost each of them about 0.5 s of CPU.
 
 pytestmark = pytest.mark.slow  # seconds of work: started first, beside the rest
 
@@ -69,6 +69,10 @@ def test_openapi_document_describes_the_whole_contract(fuzzed):
 
 
 def test_every_answer_conforms_to_the_openapi_document(fuzzed):
+    import schemathesis
+    from schemathesis.config import SchemathesisConfig
+    from schemathesis.engine import events
+
     config = SchemathesisConfig.from_dict(
         {
             "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
@@ -96,6 +100,8 @@ def test_every_answer_conforms_to_the_openapi_document(fuzzed):
 
 
 def _scenario_problems(event):
+    from schemathesis.engine import Status
+
     if event.status not in (Status.FAILURE, Status.ERROR):
         return []
     found = []
