@@ -1,13 +1,14 @@
 """Shared fixtures: live sandbox servers (the local TaskIP contact API) for any test to talk to.
 
-    api -> SandboxServer        function-scoped, for tests that change contacts: the module's
-                                sandbox (seed 200, rate limiting off), reset to its seeded state
-                                before the test, with the dashboard's settings pointed at it
+    api -> SandboxServer        function-scoped, for tests that change contacts: the lent
+                                sandbox (seed 200, rate limiting off; one per test process),
+                                reset to its seeded state before the test, with the dashboard's
+                                settings pointed at it
     shared_api -> SandboxServer the session's `sandbox`, dashboard pointed at it; reads only
     start_sandbox(seed=200, rate_limit=0, latency_ms=0, fail_rate=0.0, secret_key="test-secret",
                   allow_reset=False)
         -> SandboxServer        function-scoped factory. The first call with every option at its
-                                default lends the module's sandbox, reset (as `api` does); any
+                                default lends the lent sandbox, reset (as `api` does); any
                                 other call starts a process of its own, stopped at teardown
     sandbox -> SandboxServer    session-scoped, seed 200, rate limiting off; for tests that only
                                 read (or write in ways no other test notices)
@@ -388,9 +389,12 @@ class LentSandbox:
             self.server.stop()
 
 
-@pytest.fixture(scope="module")
-def module_sandbox(sandbox_launcher: SandboxLauncher):
-    """The test module's LentSandbox; `api` and `start_sandbox()` borrow it."""
+@pytest.fixture(scope="session")
+def lent_sandbox(sandbox_launcher: SandboxLauncher):
+    """The LentSandbox of this test process (an xdist worker); `api` and `start_sandbox()`
+    borrow it. One per process rather than per module: a reset gives each test the seeded
+    state either way, and a dozen modules each started their own (about 0.4 s of CPU and a
+    second of waiting apiece)."""
     lent = LentSandbox(sandbox_launcher)
     yield lent
     lent.stop()
@@ -402,11 +406,11 @@ DEFAULT_OPTIONS = {
 
 
 @pytest.fixture
-def start_sandbox(sandbox_launcher: SandboxLauncher, module_sandbox: LentSandbox):
+def start_sandbox(sandbox_launcher: SandboxLauncher, lent_sandbox: LentSandbox):
     """Factory: start_sandbox(seed=200, rate_limit=0, latency_ms=0, fail_rate=0.0,
     secret_key="test-secret", allow_reset=False) -> SandboxServer.
 
-    The first call with all defaults lends the module's sandbox, freshly reset (it allows
+    The first call with all defaults lends the lent sandbox, freshly reset (it allows
     reset); other calls start a process of their own, stopped when the test ends.
     """
     started: list[SandboxServer] = []
@@ -427,7 +431,7 @@ def start_sandbox(sandbox_launcher: SandboxLauncher, module_sandbox: LentSandbox
         }  # fmt: skip
         if options == DEFAULT_OPTIONS and not lent:
             lent = True
-            return module_sandbox.lend()
+            return lent_sandbox.lend()
         server = sandbox_launcher.start(**options, allow_reset=allow_reset)
         started.append(server)
         return server
@@ -472,7 +476,7 @@ def shared_api(sandbox, settings):
 def api(start_sandbox, settings):
     """The dashboard pointed at a sandbox in its seeded state (200 contacts, no invitations,
     rate limiting off) that no other test touches meanwhile: for tests that change contacts.
-    It is the module's sandbox, reset before the test."""
+    It is the lent sandbox, reset before the test."""
     server = start_sandbox()
     _point_dashboard_at(settings, server)
     return server

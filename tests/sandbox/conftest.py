@@ -1,8 +1,8 @@
 """Fixtures for the sandbox contract tests (helpers live in sandbox_http.py).
 
 The session's shared `sandbox` must keep its 200 seeded contacts untouched (other suites count
-them), so anything that writes uses `writable`: the test module's sandbox, reset to its seeded
-state before each test, so no test sees another's writes whatever the order.
+them), so anything that writes uses `writable`: the lent sandbox (one per test process), reset to
+its seeded state before each test, so no test sees another's writes whatever the order.
 """
 
 import pytest
@@ -17,7 +17,7 @@ def api(sandbox):
 
 @pytest.fixture
 def writable(start_sandbox):
-    """A 200-contact sandbox in its seeded state, this test's alone (the module's, reset)."""
+    """A 200-contact sandbox in its seeded state, this test's alone (the lent one, reset)."""
     return start_sandbox()
 
 

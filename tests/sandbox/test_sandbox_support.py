@@ -107,7 +107,7 @@ _lent_processes: list[int] = []
 
 
 @pytest.mark.parametrize("turn", [1, 2])
-def test_each_test_borrows_the_module_sandbox_in_its_seeded_state(start_sandbox, turn):
+def test_each_test_borrows_the_lent_sandbox_in_its_seeded_state(start_sandbox, turn):
     server = start_sandbox()
     client = Client(server)
     assert server.api_calls() == [] and server.recorded() == []

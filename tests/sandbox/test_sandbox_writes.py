@@ -1,4 +1,4 @@
-"""Creating, updating, deleting and inviting contacts (a writable sandbox per module)."""
+"""Creating, updating, deleting and inviting contacts (the lent sandbox, reset for each test)."""
 
 import time
 
