@@ -36,8 +36,10 @@ def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState
     return page, state
 
 
-def _custom_keys(contacts) -> set[str]:
-    return {key for contact in contacts for key in contact.custom_fields}
+def _named(contacts):
+    """The contacts with their place names, looked up only when their rows are made: a page
+    whose rows are cached need not read its contacts at all (see ContactPage.__reduce__)."""
+    yield from places.with_names(contacts)
 
 
 def _rows_key(page: taskip.ContactPage, query_string: str, can: dict, columns) -> str:
@@ -57,17 +59,17 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     can["select"] = can["delete"] or can["invite"] or can["change"]
     can["export"] = request.user.has_perm("contacts.export_contact")
     columns = ListPreference.columns_for(request.user)
-    contacts = places.with_names(page.contacts)
     query_string = state.query_string()
     return {
         "page": page,
-        "rows": list_columns.rows(contacts, columns=columns, can=can, query_string=query_string),
+        "rows": list_columns.rows(_named(page.contacts), columns=columns, can=can,
+                                  query_string=query_string),
         "rows_key": _rows_key(page, query_string, can, columns),
         "rows_seconds": ROWS_SECONDS,
         "show": columns.show,
         "custom_columns": columns.custom,
         # Called by the template, so an htmx partial (which has no chooser) never makes it.
-        "column_chooser": partial(columns.chooser, _custom_keys(contacts)),
+        "column_chooser": partial(columns.chooser, page.custom_keys),
         # A query set: only the whole page's menu reads it, an htmx partial spends no query.
         "saved_views": SavedView.objects.visible_to(request.user),
         "can_share": can_share(request.user),
