@@ -12,7 +12,7 @@ from django_htmx.http import push_url, reswap, retarget, trigger_client_event
 
 from .. import list_cache, list_columns, places, taskip
 from ..list_state import PAGE_SIZES, SORTS, ListState
-from ..models import ListPreference, SavedView
+from ..models import ListPreference
 from .saved_views import can_share
 
 ACTIONS = ("add", "change", "delete", "invite")
@@ -70,8 +70,6 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
         "custom_columns": columns.custom,
         # Called by the template, so an htmx partial (which has no chooser) never makes it.
         "column_chooser": partial(columns.chooser, page.custom_keys),
-        # A query set: only the whole page's menu reads it, an htmx partial spends no query.
-        "saved_views": SavedView.objects.visible_to(request.user),
         "can_share": can_share(request.user),
         "state": state,
         "query_string": query_string,

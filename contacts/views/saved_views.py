@@ -11,6 +11,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from .. import list_columns
 from ..forms import SaveViewForm
@@ -28,8 +29,13 @@ def _to_list(state: ListState):
 
 
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request", "HX-Target")
 @permission_required("contacts.view_contact", raise_exception=True)
 def saved_views(request):
+    if request.method == "GET" and request.htmx and request.htmx.target == "saved-view-menu":
+        # The list's "Saved views" menu, fetched when it is first opened.
+        views = SavedView.objects.visible_to(request.user)
+        return render(request, "contacts/list.html#saved_views_menu", {"saved_views": views})
     if request.method == "GET":
         views = SavedView.objects.visible_to(request.user).select_related("owner")
         context = {

@@ -9,7 +9,9 @@ from django.contrib.auth.models import User
 
 from contacts import taskip
 from contacts.models import SavedView
-from tests.views.dom import Page
+from tests.views.dom import Page, attrs
+
+MENU = {"HX-Request": "true", "HX-Target": "saved-view-menu"}
 
 
 def _names(page: Page) -> list[str]:
@@ -81,10 +83,34 @@ def test_the_saved_views_menu_lists_ones_own_and_shared_views_only(fake_taskip, 
     SavedView.objects.create(owner=me, name="My smiths", search="smith")
     SavedView.objects.create(owner=someone, name="Their private view")
     SavedView.objects.create(owner=someone, name="Team view", shared=True)
-    page = Page(client.get("/contacts/"))
+    page = Page(client.get("/views/", headers=MENU))
     menu = page.by_role("form", "Open a saved view")
     assert sorted(page.name_of(b) for b in page.all_by_role("button", within=menu)) == [
         "My smiths", "Team view"]
+    assert page.headings() == []  # the menu's contents, not the saved-views page
+
+
+def test_the_list_page_fills_its_saved_views_menu_when_it_opens(fake_taskip, login_as,
+                                                                  django_assert_num_queries):
+    """The menu is closed on most list pages, so they spend no query on it: it is fetched when
+    first opened, from the URL its slot names, as the menu's own htmx target."""
+    client = login_as("editor")
+    SavedView.objects.create(owner=User.objects.get(username="editor-user"), name="Mine")
+    client.get("/contacts/")
+    with django_assert_num_queries(3):  # session, user and their permissions: no saved views
+        page = Page(client.get("/contacts/"))
+    slot = attrs(page.by_id("saved-view-menu"))
+    assert (slot["hx-get"], slot["hx-target"], slot["hx-swap"]) == ("/views/", "this", "innerHTML")
+    assert slot["hx-trigger"] == "toggle once from:closest details"
+    assert page.all_by_role("button", "Mine") == []
+    menu = client.get(slot["hx-get"], headers=MENU)
+    assert {"HX-Request", "HX-Target"} <= {v.strip() for v in menu["Vary"].split(",")}
+    assert [Page(menu).name_of(b) for b in Page(menu).all_by_role("button")] == ["Mine"]
+
+
+def test_an_empty_saved_views_menu_says_so(fake_taskip, login_as):
+    page = Page(login_as("viewer").get("/views/", headers=MENU))
+    assert page.text == "No saved views yet."
 
 
 @pytest.mark.parametrize(("role", "offered"), [("admin", True), ("editor", False)])
