@@ -49,7 +49,7 @@ SANDBOX_KEY = "bench-secret"
 STAFF_USER = "bench"
 SEARCH_ALL = "example"  # every seeded contact's email is at example.com/.org/.net
 BIG_SEED = 1000
-DEFAULT_ALTERNATIVE = (2, 32)
+DEFAULT_ALTERNATIVE = (4, 16)
 DEFAULT_API_TARGET = "/api/public-v1/contact?page=1&limit=50"
 OTHERS_SEEN: list[float] = []  # cores other processes used during each load window
 
