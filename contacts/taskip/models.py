@@ -127,6 +127,7 @@ class ContactPage:
     fingerprint: str = ""
     # The custom field keys the contacts use (the column chooser offers them); found when the
     # page is made, so that a page read back from a cache need not read its contacts for them.
+    # `dataclasses.replace` keeps it: pass custom_keys=None with new contacts.
     custom_keys: frozenset[str] = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self):
