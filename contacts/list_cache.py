@@ -14,12 +14,19 @@ under way wait for that call instead of each making their own (docs/architecture
 which queued at TaskIP (in one bench run: 7 times fewer API calls, p95 364 -> 284 ms). Nobody
 is shown a page older than its lifetime, and a request only joins a call that began after its
 user's last write.
+
+What is made from one TaskIP answer is kept apart, as one cached value per answer and query
+(`Answer`): the page parsed from it, and its rendered rows for each way of showing them. It is
+keyed by the answer's fingerprint, so it can never show an answer TaskIP no longer gives; its
+lifetime only bounds memory. An answer seen again is neither parsed nor made into rows again.
 """
 
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +36,7 @@ from .taskip import budget
 
 VERSION_KEY = "contacts:list:version"
 WRITTEN_AT_KEY = "contacts_written_at"
+ANSWER_SECONDS = 60
 
 
 def list_contacts(request, **query) -> taskip.ContactPage:
@@ -36,9 +44,7 @@ def list_contacts(request, **query) -> taskip.ContactPage:
     if not lifetime:
         return _read(query)
     version = cache.get_or_set(VERSION_KEY, 1, None)
-    # A digest: a search may be long, and Django warns of keys memcached would refuse.
-    query_string = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
-    key = "contacts:list:" + hashlib.blake2b(query_string.encode(), digest_size=16).hexdigest()
+    key = "contacts:list:" + _digest(query)
     written_at = request.session.get(WRITTEN_AT_KEY, 0)
     entry = cache.get(key, version=version)
     if entry is not None:
@@ -85,11 +91,58 @@ def _read_once(flight_key: str, query, written_at: float, store) -> taskip.Conta
                 del _flights[flight_key]
 
 
+def _digest(query) -> str:
+    # A digest: a search may be long, and Django warns of keys memcached would refuse.
+    query_string = "&".join(f"{k}={v}" for k, v in sorted(query.items()))
+    return hashlib.blake2b(query_string.encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class Answer:
+    """What the dashboard made from one TaskIP answer to one query: the page parsed from it, and
+    its rendered rows by `rows_for`'s `variant`. Kept for ANSWER_SECONDS under the answer's
+    fingerprint (docs/architecture.md, "Caching")."""
+
+    page: taskip.ContactPage
+    rows: dict[str, str] = field(default_factory=dict)
+
+
+def _answer_key(fingerprint: str, query) -> str:
+    return f"contacts:answer:{fingerprint}:{_digest(query)}"
+
+
 def _read(query) -> taskip.ContactPage:
-    page = taskip.list_contacts(**query)
-    # Every answer names places; the edit form offers them (contacts/places.py).
-    places.remember(page.contacts)
+    seen: list[Answer] = []
+
+    def known(fingerprint: str) -> taskip.ContactPage | None:
+        answer = cache.get(_answer_key(fingerprint, query))
+        if answer is not None:
+            seen.append(answer)
+        return answer.page if answer is not None else None
+
+    page = taskip.list_contacts(**query, known=known)
+    if not seen:
+        # Every new answer names places; the edit form offers them (contacts/places.py).
+        places.remember(page.contacts)
+        if page.fingerprint:
+            cache.set(_answer_key(page.fingerprint, query), Answer(page), ANSWER_SECONDS)
     return page
+
+
+def rows_for(page: taskip.ContactPage, query, variant: str, make: Callable[[], str]) -> str:
+    """The page's rendered rows for `variant` (what else they depend on: links, permissions,
+    columns), made by `make` only the first time for this answer. An answer without a
+    fingerprint is never cached."""
+    if not page.fingerprint:
+        return make()
+    key = _answer_key(page.fingerprint, query)
+    answer = cache.get(key) or Answer(page)
+    rows = answer.rows.get(variant)
+    if rows is None:
+        rows = answer.rows[variant] = make()
+        # Two requests adding rows at once may each drop the other's: made again next time.
+        cache.set(key, answer, ANSWER_SECONDS)
+    return rows
 
 
 def forget_reads_before_this_write(request) -> None:

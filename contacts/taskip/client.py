@@ -14,7 +14,13 @@ from django.core.exceptions import ImproperlyConfigured
 from .budget import UNLIMITED
 from .errors import TaskipBadResponse
 from .models import CompanyPage, Contact, ContactPage
-from .parsing import ShapeError, parse_company_page, parse_contact, parse_contact_page
+from .parsing import (
+    ShapeError,
+    answer_fingerprint,
+    parse_company_page,
+    parse_contact,
+    parse_contact_page,
+)
 from .transport import Transport
 
 API = "/api/public-v1"
@@ -64,13 +70,20 @@ class TaskipClient:
     # ---- contacts ------------------------------------------------------------------------
 
     def list_contacts(self, *, page: int = 1, limit: int = 50, search: str | None = None,
-                      sort: str | None = None, order: str | None = None) -> ContactPage:
+                      sort: str | None = None, order: str | None = None,
+                      known: Callable[[str], ContactPage | None] | None = None) -> ContactPage:
+        """A page of contacts. `known`, given the answer's fingerprint, may return the page
+        already made from that same answer for this same query, which is then returned as it
+        is instead of parsing the answer again."""
         query = {"page": page, "limit": limit, "search": search or None, "sort": sort,
                  "order": order}
         path = f"{API}/contact"
         body = self._object("GET", path, query={k: v for k, v in query.items() if v is not None})
+        fingerprint = answer_fingerprint(body)
+        if known is not None and fingerprint and (made := known(fingerprint)) is not None:
+            return made
         return _parse(parse_contact_page, body, body=body, method="GET", path=path, page=page,
-                      limit=limit, search=search or None)
+                      limit=limit, search=search or None, fingerprint=fingerprint)
 
     def get_contact(self, *, contact_id: int) -> Contact:
         path = f"{API}/contact/{_id(contact_id)}"

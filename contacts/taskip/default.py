@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -41,9 +41,10 @@ def _forget_client_when_settings_change(*, setting: str, **kwargs: Any) -> None:
 
 
 def list_contacts(*, page: int = 1, limit: int = 50, search: str | None = None,
-                  sort: str | None = None, order: str | None = None) -> ContactPage:
+                  sort: str | None = None, order: str | None = None,
+                  known: Callable[[str], ContactPage | None] | None = None) -> ContactPage:
     return default_client().list_contacts(page=page, limit=limit, search=search, sort=sort,
-                                          order=order)
+                                          order=order, known=known)
 
 
 def get_contact(*, contact_id: int) -> Contact:

@@ -109,7 +109,7 @@ def parse_company(data: object, *, fallback_id: int | None = None) -> Company:
 
 
 def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
-                       search: str | None) -> ContactPage:
+                       search: str | None, fingerprint: str | None = None) -> ContactPage:
     items, meta = _items_and_meta(body)
     contacts = tuple(parse_contact(item) for item in items)
     current, per_page, total, total_pages, has_next = _pagination(meta, len(items), page, limit)
@@ -122,11 +122,12 @@ def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
         total_pages=total_pages,
         has_next=has_next,
         search=echoed or None,
-        fingerprint=_fingerprint(body),
+        fingerprint=answer_fingerprint(body) if fingerprint is None else fingerprint,
     )
 
 
-def _fingerprint(body: Mapping[str, Any]) -> str:
+def answer_fingerprint(body: Mapping[str, Any]) -> str:
+    """A digest of a decoded answer (ContactPage.fingerprint); "" when it cannot be made."""
     try:
         encoded = orjson.dumps(body)
     except orjson.JSONEncodeError:  # e.g. a lone surrogate, which only json.loads accepts

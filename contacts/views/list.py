@@ -5,6 +5,7 @@ from functools import partial
 
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -16,9 +17,6 @@ from ..models import ListPreference
 from .saved_views import can_share
 
 ACTIONS = ("add", "change", "delete", "invite")
-# Rendered rows are cached under the answer they were made from, so they cannot go stale; the
-# lifetime only bounds memory (docs/architecture.md, "Caching").
-ROWS_SECONDS = 60
 
 
 def wants_partial(request, target: str) -> bool:
@@ -42,14 +40,12 @@ def _named(contacts):
     yield from places.with_names(contacts)
 
 
-def _rows_key(page: taskip.ContactPage, query_string: str, can: dict, columns) -> str:
-    """What a page's rendered rows depend on: the answer they were made from, the links' query
-    string, what the user may do, and their columns. Empty (not cached) for an answer without a
-    fingerprint."""
-    if not page.fingerprint:
-        return ""
+def _rows_variant(query_string: str, can: dict, columns) -> str:
+    """What a page's rendered rows depend on besides the answer they were made from (under
+    which list_cache keeps them): the links' query string, what the user may do, and their
+    columns."""
     allowed = ",".join(sorted(action for action, ok in can.items() if ok))
-    return f"{page.fingerprint}|{query_string}|{allowed}|{','.join(columns.keys)}"
+    return f"{query_string}|{allowed}|{','.join(columns.keys)}"
 
 
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
@@ -60,12 +56,14 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     can["export"] = request.user.has_perm("contacts.export_contact")
     columns = ListPreference.columns_for(request.user)
     query_string = state.query_string()
+    rows = partial(list_columns.rows, _named(page.contacts), columns=columns, can=can,
+                   query_string=query_string)
     return {
         "page": page,
-        "rows": list_columns.rows(_named(page.contacts), columns=columns, can=can,
-                                  query_string=query_string),
-        "rows_key": _rows_key(page, query_string, can, columns),
-        "rows_seconds": ROWS_SECONDS,
+        "rows_html": list_cache.rows_for(
+            page, state.api_kwargs(), _rows_variant(query_string, can, columns),
+            lambda: render_to_string("contacts/list.html#rows", {"rows": rows()}),
+        ),
         "show": columns.show,
         "custom_columns": columns.custom,
         # Called by the template, so an htmx partial (which has no chooser) never makes it.

@@ -7,8 +7,14 @@ import pytest
 
 from contacts import taskip
 
+
+def _known(fingerprint):
+    return None
+
+
 CALLS = {
-    "list_contacts": {"page": 3, "limit": 20, "search": "s", "sort": "name", "order": "desc"},
+    "list_contacts": {"page": 3, "limit": 20, "search": "s", "sort": "name", "order": "desc",
+                      "known": _known},
     "get_contact": {"contact_id": 4},
     "create_contact": {"fields": {"first_name": "A"}},
     "update_contact": {"contact_id": 4, "changes": {"position": "X"}},

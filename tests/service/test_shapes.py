@@ -452,3 +452,26 @@ def test_an_answer_orjson_cannot_encode_has_no_fingerprint(client, rsps) -> None
     body = json.dumps({"data": [contact_json(1, position="\ud800")], "meta": {"total": 1}})
     assert "\\ud800" in body
     assert _fingerprint(rsps, client, body) == ""
+
+
+def test_a_page_made_from_the_same_answer_is_returned_instead_of_parsing_it_again(
+    client, rsps, monkeypatch
+) -> None:
+    rsps.add("GET", url("/contact"), json={"data": [contact_json(1)], "meta": {"total": 1}})
+    asked: list[str] = []
+    first = client.list_contacts(known=lambda fp: asked.append(fp))  # knows nothing yet
+    assert asked == [first.fingerprint] and first.contacts[0].id == 1
+
+    def no_parsing(*args, **kwargs):
+        raise AssertionError("an answer seen before was parsed again")
+
+    monkeypatch.setattr("contacts.taskip.client.parse_contact_page", no_parsing)
+    assert client.list_contacts(known={first.fingerprint: first}.get) is first
+
+
+def test_an_answer_without_a_fingerprint_is_always_parsed(client, rsps) -> None:
+    body = json.dumps({"data": [contact_json(1, position="\ud800")], "meta": {"total": 1}})
+    rsps.add("GET", url("/contact"), body=body, content_type="application/json")
+    asked: list[str] = []
+    page = client.list_contacts(known=lambda fp: asked.append(fp))
+    assert asked == [] and page.contacts[0].position == "\ud800"

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from django.contrib.auth.models import User
 
-from contacts import taskip
+from contacts import list_columns, taskip
 from contacts.models import SavedView
 from tests.views.dom import Page, attrs
 
@@ -54,6 +54,26 @@ def test_answers_without_a_fingerprint_show_their_own_rows(fake_taskip, login_as
     first, second = (fake_taskip.add(name, "Unique") for name in ("Aurelia", "Bertram"))
     assert _names(Page(client.get("/contacts/?search=aurelia"))) == [first.full_name]
     assert _names(Page(client.get("/contacts/?search=bertram"))) == [second.full_name]
+
+
+def test_an_answer_seen_again_is_not_made_into_rows_again(fake_taskip, login_as, settings,
+                                                          monkeypatch):
+    """What is made from one answer is kept with it (contacts/list_cache.py): the same answer
+    again, even with the list cache off, reuses its rows; a changed answer gets new ones."""
+    settings.CONTACTS_LIST_MEMO_SECONDS = 0  # every view asks TaskIP
+    made = []
+    real_rows = list_columns.rows
+    monkeypatch.setattr(list_columns, "rows",
+                        lambda *args, **kwargs: made.append(1) or real_rows(*args, **kwargs))
+    client = login_as("viewer")
+    first = _names(Page(client.get("/contacts/?search=smith")))
+    assert _names(Page(client.get("/contacts/?search=smith"))) == first != []
+    assert len(made) == 1
+    added = fake_taskip.add("Zebedee", "Smith")
+    assert added.full_name in _names(Page(client.get("/contacts/?search=smith")))
+    assert len(made) == 2
+    assert _names(Page(login_as("admin").get("/contacts/?search=smith"))) != []
+    assert len(made) == 3  # other permissions: other rows (other actions, ticks)
 
 
 def test_the_column_chooser_offers_the_standard_columns_and_the_pages_custom_fields(
