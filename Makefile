@@ -107,9 +107,9 @@ screenshots: install chromium
 	$(PY) -m tests.browser.screenshots docs/screenshots
 
 # Sized for 2 cores: a process per core, 32 threads each because a page mostly waits ~100 ms on
-# TaskIP. Under make bench's 32 staff this beat 4x16 in every paired run (p95 182-211 ms against
-# 197-215, 0.3-0.6 ms less CPU a request): half the processes make half the list-memo API calls,
-# and the cores are not shared between four busy processes (make bench compares it with 4x16).
+# TaskIP. Under make bench's 32 staff it had the lower p95 in four paired runs against 4x16
+# (182-211 ms against 197-215): half the processes make half the list cache's API calls. The two
+# are close: make bench, which compares them, has also put 4x16 ahead (183 against 195 ms).
 serve: install
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py migrate --noinput -v0

@@ -324,10 +324,11 @@ def part_pages(bench: Bench) -> None:
                      f"API {measured.api_p90_ms:.1f} ms")
     setup.append(f"1: wrapped call `GET {ratio.api_target}`; both sides one keep-alive "
                  "requests.Session; every page view made its API call (the one-second read "
-                 "memo is off here); every answer is decoded and parsed, and when it is the answer "
-                 "TaskIP sent before, the rows rendered from it are reused (cached under its "
-                 "fingerprint); for the second row a contact on the page is edited through the "
-                 "API before each pair, so every answer's rows are made afresh")
+                 "memo is off here); every answer is decoded and fingerprinted, and when it is "
+                 "the answer TaskIP sent before, the page parsed from it and the rows rendered "
+                 "from it are reused (kept together under its fingerprint); for the second row a "
+                 "contact on the page is edited through the API before each pair, so every "
+                 "answer is parsed and its rows made afresh")
 
     # 2. API calls per page view
     _step("2. API calls per page view")
