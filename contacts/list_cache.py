@@ -44,7 +44,9 @@ def list_contacts(request, **query) -> taskip.ContactPage:
     if not lifetime:
         return _read(query)
     version = cache.get_or_set(VERSION_KEY, 1, None)
-    key = "contacts:list:" + _digest(query)
+    # "page", not the "list" of before: entries pickled by older code (a ContactPage without
+    # custom_keys) must not be read by this code during a deploy, nor these by older processes.
+    key = "contacts:page:" + _digest(query)
     written_at = request.session.get(WRITTEN_AT_KEY, 0)
     entry = cache.get(key, version=version)
     if entry is not None:

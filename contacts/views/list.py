@@ -44,8 +44,9 @@ def _rows_variant(query_string: str, can: dict, columns) -> str:
     """What a page's rendered rows depend on besides the answer they were made from (under
     which list_cache keeps them): the links' query string, what the user may do, and their
     columns."""
-    allowed = ",".join(sorted(action for action, ok in can.items() if ok))
-    return f"{query_string}|{allowed}|{','.join(columns.keys)}"
+    allowed = sorted(action for action, ok in can.items() if ok)
+    # repr, not a join: a custom field's name may hold any separator.
+    return repr((query_string, allowed, tuple(columns.keys)))
 
 
 def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:

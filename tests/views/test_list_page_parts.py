@@ -76,6 +76,19 @@ def test_an_answer_seen_again_is_not_made_into_rows_again(fake_taskip, login_as,
     assert len(made) == 3  # other permissions: other rows (other actions, ticks)
 
 
+def test_rows_kept_for_one_choice_of_columns_never_show_under_another(fake_taskip, login_with):
+    """Two custom columns, and one custom column whose name spells both: different rows."""
+    two, one = (login_with("contacts.view_contact") for _ in range(2))
+    two.post("/views/columns/", {"columns": ["custom_fields.x", "custom_fields.y"]})
+    one.post("/views/columns/", {"columns": ["custom_fields.x,custom_fields.y"]})
+    for client, headers in ((two, 4), (one, 3)):  # tick box, Name, the custom ones, Actions
+        page = Page(client.get("/contacts/"))
+        table = page.table()
+        cells = [len(page.find_all("td", within=row)) + len(page.find_all("th", within=row))
+                 for row in page.find_all("tr", within=table)]
+        assert cells[0] == headers + 1 and set(cells) == {headers + 1}
+
+
 def test_the_column_chooser_offers_the_standard_columns_and_the_pages_custom_fields(
     fake_taskip, login_as
 ):
