@@ -87,11 +87,6 @@ def is_column(name: str) -> bool:
     return name in COLUMNS
 
 
-def custom_keys(contacts: Iterable[taskip.Contact]) -> list[str]:
-    """The custom field keys the given contacts use, sorted."""
-    return sorted({key for contact in contacts for key in contact.custom_fields})
-
-
 def inert(value: str) -> str:
     """The cell as a spreadsheet will show it but never run: a leading ' before a formula."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -124,10 +124,9 @@ def _read(query) -> taskip.ContactPage:
 
     page = taskip.list_contacts(**query, known=known)
     if not seen:
-        # Every new answer names places; the edit form offers them (contacts/places.py).
+        # Every new answer names places; the edit form offers them (contacts/places.py). Its
+        # Answer is stored by rows_for, with the first rows made from it.
         places.remember(page.contacts)
-        if page.fingerprint:
-            cache.set(_answer_key(page.fingerprint, query), Answer(page), ANSWER_SECONDS)
     return page
 
 

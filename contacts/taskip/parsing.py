@@ -109,7 +109,7 @@ def parse_company(data: object, *, fallback_id: int | None = None) -> Company:
 
 
 def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
-                       search: str | None, fingerprint: str | None = None) -> ContactPage:
+                       search: str | None, fingerprint: str) -> ContactPage:
     items, meta = _items_and_meta(body)
     contacts = tuple(parse_contact(item) for item in items)
     current, per_page, total, total_pages, has_next = _pagination(meta, len(items), page, limit)
@@ -122,7 +122,7 @@ def parse_contact_page(body: Mapping[str, Any], *, page: int, limit: int,
         total_pages=total_pages,
         has_next=has_next,
         search=echoed or None,
-        fingerprint=answer_fingerprint(body) if fingerprint is None else fingerprint,
+        fingerprint=fingerprint,
     )
 
 

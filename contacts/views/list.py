@@ -34,12 +34,6 @@ def fetch_page(request, state: ListState) -> tuple[taskip.ContactPage, ListState
     return page, state
 
 
-def _named(contacts):
-    """The contacts with their place names, looked up only when their rows are made: a page
-    whose rows are cached need not read its contacts at all (see ContactPage.__reduce__)."""
-    yield from places.with_names(contacts)
-
-
 def _rows_variant(query_string: str, can: dict, columns) -> str:
     """What a page's rendered rows depend on besides the answer they were made from (under
     which list_cache keeps them): the links' query string, what the user may do, and their
@@ -57,14 +51,18 @@ def list_context(request, page: taskip.ContactPage, state: ListState) -> dict:
     can["export"] = request.user.has_perm("contacts.export_contact")
     columns = ListPreference.columns_for(request.user)
     query_string = state.query_string()
-    rows = partial(list_columns.rows, _named(page.contacts), columns=columns, can=can,
-                   query_string=query_string)
+
+    def make_rows() -> str:
+        # Only when this answer's rows are not kept yet: a page whose rows are need not read
+        # its contacts at all (see ContactPage.__reduce__).
+        contacts = places.with_names(page.contacts)
+        rows = list_columns.rows(contacts, columns=columns, can=can, query_string=query_string)
+        return render_to_string("contacts/list.html#rows", {"rows": rows})
+
     return {
         "page": page,
-        "rows_html": list_cache.rows_for(
-            page, state.api_kwargs(), _rows_variant(query_string, can, columns),
-            lambda: render_to_string("contacts/list.html#rows", {"rows": rows()}),
-        ),
+        "rows_html": list_cache.rows_for(page, state.api_kwargs(),
+                                         _rows_variant(query_string, can, columns), make_rows),
         "show": columns.show,
         "custom_columns": columns.custom,
         # Called by the template, so an htmx partial (which has no chooser) never makes it.

@@ -29,7 +29,7 @@ def _export_dialog(request, form: ExportForm | None, selection: Selection, *,
     page = list_cache.list_contacts(request, **state.api_kwargs())
     count = len(selection.ids) if selection.ids else page.total
     chosen = set(form["columns"].value() if form is not None else export.DEFAULT_COLUMNS)
-    keys = export.custom_keys(page.contacts)
+    keys = sorted(page.custom_keys)
     context = {
         "form": form,
         "state": state,
